@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# Out-of-tree build of vfio-pci in Rust, and the project's entry points.
+#   make                 build against the running kernel (KDIR=/lib/modules/$(uname -r)/build)
+#   make rig             setup + rig kernel (cached) + module + selftests
+#   make demo            boot the rig VM and show the VF token flow
+#   make check           every test; ends with "N passed, N failed"
+KDIR ?= /lib/modules/$(shell uname -r)/build
+LLVM ?= -19
+export LLVM
+
+.PHONY: all modules clean rig demo check clippy
+all modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clippy:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+rig:
+	scripts/rig.sh
+
+demo:
+	scripts/demo.sh
+
+check:
+	scripts/check.sh

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Packs the rig's initramfs: static busybox, the guest test scripts, the reference C vfio
+# modules, this project's module and the upstream selftests.
+# Usage: mkinitramfs.sh KERNEL_BUILD_DIR MODULE.ko SELFTESTS_DIR OUT.cpio.gz
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+kout=$1 module=$2 selftests=$3 out=$4
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,rs,selftests,lib/modules/rig,usr/bin,usr/sbin}
+cp /bin/busybox "$root/bin/busybox"
+[ -x /bin/bash-static ] && cp /bin/bash-static "$root/bin/bash"
+cp "$TOP/tests/guest/init" "$root/init"
+chmod +x "$root/init"
+cp -r "$TOP/tests/guest" "$root/tests"
+for m in irqbypass vfio-pci-core vfio-pci; do
+	f=$(find "$kout/modinst" -name "$m.ko" | head -n1)
+	[ -n "$f" ] || { echo "mkinitramfs: $m.ko not in $kout/modinst" >&2; exit 1; }
+	cp "$f" "$root/lib/modules/rig/"
+done
+cp "$module" "$root/rs/"
+for f in "$selftests"/vfio_*_test; do cp "$f" "$root/selftests/"; done
+cp -r "$CACHE/src/linux-source-$KVER/tools/testing/selftests/vfio/scripts" "$root/selftests/"
+# The project's own static test binaries (tests/guest/bin, built by scripts/rig.sh).
+cp "$CACHE"/rig-bin/* "$root/selftests/"
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Everything the VM suites need, each step cached where it can be: setup, rig kernel, this
+# module against it, the upstream selftests. Prints phase timings.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+phase() { local name=$1 t0; shift; t0=$(date +%s); "$@"; echo "phase: $name $(( $(date +%s) - t0 ))s"; }
+build_module() {
+	make -s -C "$TOP" KDIR="$kout" ${CLIPPY:+CLIPPY=1} modules
+}
+phase setup "$here/setup.sh"
+t0=$(date +%s); kout=$("$here/build-kernel.sh"); echo "phase: kernel $(( $(date +%s) - t0 ))s"
+echo "$kout" > "$CACHE/current-kernel"
+phase module build_module
+t0=$(date +%s); "$here/build-selftests.sh" "$kout" >/dev/null; echo "phase: selftests $(( $(date +%s) - t0 ))s"
+build_tools() {
+	mkdir -p "$CACHE/rig-bin"
+	for c in "$TOP"/tests/guest/bin/*.c; do
+		gcc -Wall -Werror -O2 -static -isystem "$kout/hdr/include" -o "$CACHE/rig-bin/$(basename "$c" .c)" "$c" -luuid
+	done
+}
+phase tools build_tools

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Boots the rig VM on a suite: q35 + intel-iommu (TCG), an igb PF for our driver (7 VFs), a
+# second igb left to the host igb driver, and an e1000e (no SR-IOV). Prints the guest's
+# console and exits 0 only if the guest's verdict line says no check failed.
+# Usage: run-vm.sh SUITE [TIMEOUT_SECONDS]     (the module and kernel must be built: make rig)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+suite=${1:?usage: run-vm.sh SUITE [TIMEOUT]}
+timeout_s=${2:-900}
+kout=$(cat "$CACHE/current-kernel") || { echo "run-vm: build first (make rig)" >&2; exit 1; }
+selftests=$kout/selftests-vfio
+logdir=$CACHE/logs; mkdir -p "$logdir"
+log=$logdir/$suite.log
+initrd=$CACHE/initramfs-$suite.cpio.gz
+"$here/mkinitramfs.sh" "$kout" "$TOP/vfio_pci.ko" "$selftests" "$initrd"
+
+accel=tcg
+[ "${RIG_KVM:-0}" = 1 ] && accel=kvm
+set +e
+timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
+	-machine q35,accel=$accel -cpu max -m 2G -smp 2 \
+	-nodefaults -vga none -display none -no-reboot -serial stdio -monitor none \
+	-kernel "$kout/arch/x86/boot/bzImage" -initrd "$initrd" \
+	-append "console=ttyS0 intel_iommu=on panic=-1 rig.suite=$suite" \
+	-device intel-iommu,intremap=on,caching-mode=on \
+	-device pcie-root-port,id=rp1,slot=1,chassis=1,bus=pcie.0,addr=0x10 \
+	-device pcie-root-port,id=rp2,slot=2,chassis=2,bus=pcie.0,addr=0x11 \
+	-device pcie-root-port,id=rp3,slot=3,chassis=3,bus=pcie.0,addr=0x12 \
+	-netdev user,id=n0,restrict=on -device igb,bus=rp1,netdev=n0 \
+	-netdev user,id=n1,restrict=on -device igb,bus=rp2,netdev=n1 \
+	-netdev user,id=n2,restrict=on -device e1000e,bus=rp3,netdev=n2 \
+	</dev/null 2>&1 | tr -d '\r' | tee "$log" | grep -v "^\[ *[0-9]*\.[0-9]*\]"
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" = 124 ] && echo "run-vm: $suite timed out after ${timeout_s}s (log: $log)"
+line=$(grep -a '^RIG-VERDICT:' "$log" | tail -n1)
+[ -n "$line" ] || { echo "run-vm: $suite gave no verdict (log: $log)"; exit 1; }
+fail=$(sed -n 's/.* fail=\([0-9]*\).*/\1/p' <<<"$line")
+[ "$fail" = 0 ]

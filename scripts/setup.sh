@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Idempotent setup of everything the build and the rig need, from the package registries only.
+# Installs Debian packages (QEMU from bookworm-backports), downloads - never installs - the
+# 7.3 kernel source and the rust-src matching `rustc`, and installs bindgen-cli with cargo.
+# Prints `export` lines for the paths it prepared to $CACHE/env.sh.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/common.sh
+. "$here/common.sh"
+
+die() { echo "setup: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root (apt-get install is needed)"
+
+mkdir -p "$CACHE"
+
+# The mirror the machine already uses: never hard-code a host name.
+mirror=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null \
+         | tr ' ' '\n' | grep -v -- '-security' | head -n1 || true)
+[ -n "$mirror" ] || mirror=$(awk '/^deb / && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+[ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list.d/*.sources; add one"
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+
+stamp_ok() { [ -f "$CACHE/stamps/$1" ]; }
+stamp() { mkdir -p "$CACHE/stamps"; touch "$CACHE/stamps/$1"; }
+
+# 1. Host packages, QEMU from bookworm-backports (bookworm's 7.2 has no igb).
+pkgs=(flex bison bc cpio rsync make libelf-dev libssl-dev uuid-dev busybox-static clang-19
+      libclang-19-dev lld-19 llvm-19 kmod pahole python3)
+need_install=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || need_install+=("$p"); done
+bpo=/etc/apt/sources.list.d/vfio-pci-rs-bookworm-backports.sources
+qemu_ok() {
+	command -v qemu-system-x86_64 >/dev/null &&
+	qemu-system-x86_64 -device help 2>/dev/null | grep -q '"igb"'
+}
+if [ ${#need_install[@]} -gt 0 ] || ! qemu_ok; then
+	if [ ! -f "$bpo" ]; then
+		printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: %s\n' \
+			"$mirror" "$keyring" > "$bpo"
+	fi
+	apt-get update -qq || die "apt-get update failed"
+	if [ ${#need_install[@]} -gt 0 ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"${need_install[@]}" >/dev/null || die "apt-get install ${need_install[*]} failed"
+	fi
+	if ! qemu_ok; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			-t bookworm-backports qemu-system-x86 >/dev/null ||
+			die "qemu-system-x86 from bookworm-backports could not be installed"
+	fi
+	qemu_ok || die "qemu-system-x86_64 has no igb device (need QEMU >= 8.0)"
+fi
+
+# 2. Downloaded, never installed: linux-source-$KVER and rust-src == rustc's version.
+rustc_ver=$(rustc --version | awk '{print $2}')
+aptdir=$CACHE/apt-trixie
+private_apt() { # apt-get|apt-cache args...
+	local tool=$1; shift
+	"$tool" -o Dir::Etc::sourcelist="$aptdir/sources.list" -o Dir::Etc::sourceparts=- \
+		-o Dir::State::Lists="$aptdir/lists" -o Dir::Cache="$aptdir/cache" \
+		-o Dir::State::status=/dev/null -o APT::Architecture=amd64 "$@"
+}
+fetch_pkg() { # name version-glob -> extracts into $CACHE/pkg/<name>
+	local name=$1 want=$2 ver
+	mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial" "$CACHE/pkg"
+	if [ ! -f "$aptdir/sources.list" ]; then
+		printf 'deb [signed-by=%s] %s trixie-backports main\n' "$keyring" "$mirror" > "$aptdir/sources.list"
+	fi
+	if [ ! -f "$aptdir/updated" ]; then
+		private_apt apt-get update -qq >/dev/null 2>&1 || die "private apt update for trixie-backports failed"
+		touch "$aptdir/updated"
+	fi
+	ver=$(private_apt apt-cache madison "$name" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}' \
+	      | grep -E "^${want}" | head -n1 || true)
+	[ -n "$ver" ] || die "$name version ${want}* not found in trixie(-backports)"
+	rm -rf "$CACHE/pkg/$name.tmp" && mkdir -p "$CACHE/pkg/$name.tmp"
+	(cd "$CACHE/pkg/$name.tmp" && private_apt apt-get download "$name=$ver" >/dev/null 2>&1) ||
+		die "apt-get download $name=$ver failed"
+	dpkg -x "$CACHE/pkg/$name.tmp"/*.deb "$CACHE/pkg/$name.tmp/root"
+	rm -rf "$CACHE/pkg/$name" && mv "$CACHE/pkg/$name.tmp" "$CACHE/pkg/$name"
+	echo "$ver" > "$CACHE/pkg/$name/VERSION"
+}
+if [ ! -f "$CACHE/pkg/linux-source-$KVER/VERSION" ]; then
+	echo "setup: downloading linux-source-$KVER"
+	fetch_pkg "linux-source-$KVER" ""
+fi
+if [ ! -f "$CACHE/pkg/rust-src/VERSION" ] || ! grep -q "^$rustc_ver" "$CACHE/pkg/rust-src/VERSION"; then
+	echo "setup: downloading rust-src $rustc_ver"
+	rm -f "$aptdir/updated"
+	fetch_pkg rust-src "$rustc_ver"
+fi
+
+# 3. bindgen-cli, built against LLVM 19.
+export LIBCLANG_PATH=/usr/lib/llvm-19/lib
+if ! command -v bindgen >/dev/null && [ ! -x "$HOME/.cargo/bin/bindgen" ]; then
+	echo "setup: cargo install bindgen-cli"
+	cargo install --locked -q bindgen-cli || die "cargo install --locked bindgen-cli failed"
+fi
+echo "setup: ok (mirror from apt sources, kernel $(cat "$CACHE/pkg/linux-source-$KVER/VERSION"), rust-src $(cat "$CACHE/pkg/rust-src/VERSION"))"

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit tests of the token policy as compiled into the module (the host runs the full
+//! `cargo test` suite; these check the same rules in the kernel build).
+
+#[kernel::macros::kunit_tests(vfio_pci_rs_token)]
+mod tests {
+    use crate::policy::*;
+
+    const NAME: &[u8] = b"0000:01:10.0";
+    const U1: &[u8] = b"52ac9bff-3a88-4fbd-901a-0d767c3b6c97";
+
+    fn uuid1() -> Uuid {
+        Uuid::parse(U1).unwrap_or_default()
+    }
+
+    #[test]
+    fn match_grammar() {
+        assert_eq!(parse_match(NAME, NAME), Ok(MatchRequest::Match { token: None }));
+        assert_eq!(parse_match(NAME, b"0000:01:10.00"), Ok(MatchRequest::NoMatch));
+        assert_eq!(parse_match(NAME, b"0000:01:10.0\tvf_token=x"), Ok(MatchRequest::NoMatch));
+        assert!(parse_match(NAME, b"0000:01:10.0 vf_token=").is_err());
+        assert!(parse_match(NAME, b"0000:01:10.0 foo=bar").is_err());
+        let with = b"0000:01:10.0  vf_token=52AC9BFF-3A88-4FBD-901A-0D767C3B6C97 ";
+        assert_eq!(parse_match(NAME, with), Ok(MatchRequest::Match { token: Some(uuid1()) }));
+    }
+
+    #[test]
+    fn token_rules() {
+        let mut pf = TokenState::new(Uuid::default());
+        let u1 = uuid1();
+        assert_eq!(check_token(Role::Pf(&mut pf), Some(&u1)), Ok(()));
+        assert_eq!(check_token(Role::VfOfOurPf(&pf), Some(&u1)), Ok(()));
+        assert_eq!(check_token(Role::VfOfOurPf(&pf), None), Err(Denial::TokenRequired));
+        assert_eq!(pf.vf_opened(), Ok(()));
+        assert_eq!(check_token(Role::Pf(&mut pf), None), Err(Denial::TokenRequired));
+        assert_eq!(check_token(Role::Pf(&mut pf), Some(&Uuid::default())), Err(Denial::IncorrectToken));
+        assert_eq!(check_token(Role::VfOfForeignPf, Some(&u1)), Err(Denial::PfNotBound));
+        assert_eq!(check_token(Role::Neither, Some(&u1)), Err(Denial::NotPfOrVf));
+        assert_eq!(Denial::TokenRequired.errno(), -13);
+        assert_eq!(Denial::NotPfOrVf.errno(), -22);
+    }
+}

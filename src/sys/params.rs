@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Module parameters registered like C's `module_param()`: same names, types and sysfs
+//! permissions as C vfio-pci, so `/sys/module/vfio_pci/parameters/*` and `options vfio_pci
+//! enable_sriov=1` work unchanged. (The `module!` macro's parameters are read-only and hidden.)
+
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::{bindings, types::Opaque};
+
+/// A `bool` parameter; `AtomicBool` has the layout of C `bool`, and sysfs writes land in it.
+#[repr(transparent)]
+pub(crate) struct BoolParam(AtomicBool);
+
+impl BoolParam {
+    /// A parameter with its default.
+    pub(crate) const fn new(default: bool) -> Self {
+        Self(AtomicBool::new(default))
+    }
+
+    /// The current value.
+    pub(crate) fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// The address `param_ops_bool` writes to.
+    pub(crate) const fn as_arg(&'static self) -> *mut core::ffi::c_void {
+        self.0.as_ptr().cast()
+    }
+}
+
+/// A string parameter of at most `N - 1` bytes (`module_param_string`).
+pub(crate) struct StringParam<const N: usize> {
+    buf: Opaque<[u8; N]>,
+    kps: bindings::kparam_string,
+}
+
+// SAFETY: the buffer is written only by the kernel's parameter parser at load time, before
+// `init` runs (permission 0: never from sysfs); afterwards it is only read.
+unsafe impl<const N: usize> Sync for StringParam<N> {}
+
+impl<const N: usize> StringParam<N> {
+    /// An empty string parameter; its `kparam_string` is filled by `describe`.
+    pub(crate) const fn new() -> Self {
+        Self {
+            buf: Opaque::zeroed(),
+            kps: bindings::kparam_string { maxlen: N as u32, string: core::ptr::null_mut() },
+        }
+    }
+
+    /// The `kparam_string` for `param_ops_string`, pointing at this parameter's buffer.
+    pub(crate) const fn describe(&'static self) -> bindings::kparam_string {
+        bindings::kparam_string { maxlen: self.kps.maxlen, string: self.buf.get().cast() }
+    }
+
+    /// The value as bytes, without the NUL.
+    pub(crate) fn value(&'static self) -> &'static [u8] {
+        // SAFETY: the parser wrote at most N - 1 bytes plus a NUL before module init, and
+        // nothing writes the buffer afterwards.
+        let bytes: &[u8; N] = unsafe { &*self.buf.get() };
+        let len = bytes.iter().position(|&b| b == 0).unwrap_or(N);
+        bytes.get(..len).unwrap_or(&[])
+    }
+}
+
+/// A `kparam_string` that can live in a `static`.
+#[repr(transparent)]
+pub(crate) struct KParamString(pub(crate) bindings::kparam_string);
+
+// SAFETY: it only points at a `StringParam` buffer, which is `Sync`.
+unsafe impl Sync for KParamString {}
+
+/// Declares a module parameter in the `__param` section, as `module_param()` does.
+///
+/// `perm` is the sysfs mode (e.g. `0o644`); `ops` one of the kernel's `param_ops_*`.
+macro_rules! c_module_param {
+    ($static_name:ident, $name:literal, $ops:expr, $perm:expr, arg: $arg:expr) => {
+        c_module_param!(@emit $static_name, $name, $ops, $perm,
+            ::kernel::bindings::kernel_param__bindgen_ty_1 { arg: $arg });
+    };
+    ($static_name:ident, $name:literal, $ops:expr, $perm:expr, str: $kps:expr) => {
+        c_module_param!(@emit $static_name, $name, $ops, $perm,
+            ::kernel::bindings::kernel_param__bindgen_ty_1 { str_: &$kps.0 });
+    };
+    (@emit $static_name:ident, $name:literal, $ops:expr, $perm:expr, $u:expr) => {
+        #[allow(non_upper_case_globals)]
+        #[link_section = "__param"]
+        #[used(compiler)]
+        static $static_name: ::kernel::module_param::KernelParam =
+            ::kernel::module_param::KernelParam::new(::kernel::bindings::kernel_param {
+                name: ::kernel::str::as_char_ptr_in_const_context($name),
+                // SAFETY: `__this_module` is set up by the module loader and outlives the module.
+                mod_: unsafe {
+                    ::core::ptr::from_ref(&::kernel::bindings::__this_module).cast_mut()
+                },
+                // SAFETY: the kernel's `param_ops_*` are immutable statics.
+                ops: unsafe { ::core::ptr::from_ref(&$ops) },
+                perm: $perm,
+                level: -1,
+                flags: 0,
+                __bindgen_anon_1: $u,
+            });
+    };
+}
+pub(crate) use c_module_param;
+
+/// Adds `parmtype=`/`parm=` lines to `.modinfo`, as `MODULE_PARM_DESC` does, for `modinfo`.
+macro_rules! c_module_param_info {
+    ($static_name:ident, $text:literal) => {
+        #[allow(non_upper_case_globals)]
+        #[link_section = ".modinfo"]
+        #[used(compiler)]
+        static $static_name: [u8; $text.len()] = *$text;
+    };
+}
+pub(crate) use c_module_param_info;

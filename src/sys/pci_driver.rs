@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The module's own `struct pci_driver` for a vfio_pci_core variant driver.
+//!
+//! `kernel::pci::Driver` cannot be used: it stores its own data as drvdata, while
+//! vfio_pci_core requires drvdata to be the core device, and it has no `sriov_configure`,
+//! `err_handler` or `driver_managed_dma`. The core also writes `driver.pm`, so the
+//! `struct pci_driver` lives in writable, pinned memory.
+
+use super::{raw, vfio_pci_core::Device, vfio_pci_core::VfioPciDriver};
+use core::{marker::PhantomData, ptr};
+use kernel::{
+    bindings,
+    error::{from_result, to_result},
+    ffi::{c_char, c_int},
+    pci,
+    prelude::*,
+    str::CStr,
+    types::Opaque,
+};
+
+/// PCI-level callbacks of a vfio-pci style driver.
+pub(crate) trait PciVfioDriver: VfioPciDriver {
+    /// Refuses a device before anything is allocated (the denylist).
+    fn probe_allowed(pdev: &pci::Device) -> Result;
+    /// Called after the device was registered with vfio (nothing to undo on error).
+    fn probed(dev: &Device<Self>);
+    /// Called first in `remove`.
+    fn removing(dev: &Device<Self>);
+    /// `sriov_configure` (device lock held): the number of VFs enabled.
+    fn sriov_configure(dev: &Device<Self>, nr_virtfn: i32) -> Result<i32>;
+    /// A read-only sysfs attribute shown on devices for which `show_attr` returns `Some`.
+    const ATTR_NAME: &'static CStr;
+    /// The attribute's value, or `None` to hide it on this device.
+    fn show_attr(dev: &Device<Self>) -> Option<u32>;
+}
+
+/// The registered `struct pci_driver`; unregistered on drop.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Registration<T: PciVfioDriver> {
+    #[pin]
+    driver: Opaque<bindings::pci_driver>,
+    _t: PhantomData<T>,
+}
+
+// SAFETY: the PCI core serialises use of the driver; we only touch it in `new` and `drop`.
+unsafe impl<T: PciVfioDriver> Send for Registration<T> {}
+// SAFETY: as above.
+unsafe impl<T: PciVfioDriver> Sync for Registration<T> {}
+
+/// The id table: match every device, but only through `driver_override`
+/// (`PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID)`), then the terminator.
+#[repr(transparent)]
+struct IdTable([bindings::pci_device_id; 2]);
+// SAFETY: read-only data without pointers.
+unsafe impl Sync for IdTable {}
+const ANY: u32 = bindings::PCI_ANY_ID as u32;
+static ID_TABLE: IdTable = IdTable([
+    bindings::pci_device_id {
+        vendor: ANY,
+        device: ANY,
+        subvendor: ANY,
+        subdevice: ANY,
+        class: 0,
+        class_mask: 0,
+        driver_data: 0,
+        override_only: bindings::PCI_ID_F_VFIO_DRIVER_OVERRIDE,
+    },
+    bindings::pci_device_id {
+        vendor: 0,
+        device: 0,
+        subvendor: 0,
+        subdevice: 0,
+        class: 0,
+        class_mask: 0,
+        driver_data: 0,
+        override_only: 0,
+    },
+]);
+
+impl<T: PciVfioDriver> Registration<T> {
+    /// Registers the driver named `T::NAME`; fails with `EBUSY` if a driver of that name is
+    /// already registered (C vfio-pci built in or loaded).
+    pub(crate) fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            driver <- Opaque::try_ffi_init(move |drv: *mut bindings::pci_driver| {
+                // SAFETY: `driver_find` only looks the name up on the PCI bus.
+                let existing = unsafe {
+                    bindings::driver_find(T::NAME.as_char_ptr(), &raw const bindings::pci_bus_type)
+                };
+                if !existing.is_null() {
+                    pr_err!(
+                        "a PCI driver named \"{}\" is already registered (C vfio-pci loaded or built in?); not loading\n",
+                        T::NAME
+                    );
+                    return Err(EBUSY);
+                }
+                // SAFETY: `drv` points to pinned, writable memory we own; zero is a valid
+                // `pci_driver` for the fields we do not set.
+                unsafe {
+                    drv.write(pin_init::zeroed());
+                    (*drv).name = T::NAME.as_char_ptr();
+                    (*drv).id_table = ID_TABLE.0.as_ptr();
+                    (*drv).probe = Some(Self::probe);
+                    (*drv).remove = Some(Self::remove);
+                    (*drv).sriov_configure = Some(Self::sriov_configure);
+                    (*drv).err_handler = &raw const raw::vfio_pci_core_err_handlers;
+                    (*drv).dev_groups = Attr::<T>::GROUPS.0.as_ptr().cast_mut();
+                    (*drv).driver.driver_managed_dma = true;
+                    to_result(bindings::__pci_register_driver(
+                        drv,
+                        module.as_ptr(),
+                        kernel::str::as_char_ptr_in_const_context(c"vfio_pci"),
+                    ))
+                }
+            }),
+            _t: PhantomData,
+        })
+    }
+
+    /// Adds a dynamic id, as `echo "v d" > new_id` would (`ids=` parameter).
+    pub(crate) fn add_dynid(self: Pin<&Self>, id: &[u32; 6]) -> Result {
+        // SAFETY: the driver is registered for as long as `self` lives.
+        to_result(unsafe {
+            bindings::pci_add_dynid(self.driver.get(), id[0], id[1], id[2], id[3], id[4], id[5], 0)
+        })
+    }
+
+    unsafe extern "C" fn probe(pdev: *mut bindings::pci_dev, _id: *const bindings::pci_device_id) -> c_int {
+        // SAFETY: the PCI core passes a valid device being probed.
+        let pci_dev = unsafe { &*pdev.cast::<pci::Device>() };
+        from_result(|| {
+            T::probe_allowed(pci_dev)?;
+            Device::<T>::probe(pci_dev)?;
+            // SAFETY: probe succeeded, so the device is bound to us.
+            T::probed(unsafe { Device::<T>::from_bound(pdev) });
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn remove(pdev: *mut bindings::pci_dev) {
+        // SAFETY: `remove` is only called for devices our `probe` accepted.
+        let dev = unsafe { Device::<T>::from_bound(pdev) };
+        T::removing(dev);
+        // SAFETY: as above; `dev` is not used afterwards.
+        unsafe { dev.remove() };
+    }
+
+    unsafe extern "C" fn sriov_configure(pdev: *mut bindings::pci_dev, nr: c_int) -> c_int {
+        // SAFETY: sysfs calls this on a device bound to us, under its device lock.
+        let dev = unsafe { Device::<T>::from_bound(pdev) };
+        from_result(|| T::sriov_configure(dev, nr))
+    }
+}
+
+#[pinned_drop]
+impl<T: PciVfioDriver> PinnedDrop for Registration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: registered in `new` (a `Registration` exists only after success).
+        unsafe { bindings::pci_unregister_driver(self.driver.get()) };
+    }
+}
+
+/// The driver's read-only sysfs attribute, shown only where `T::show_attr` has a value.
+struct Attr<T>(PhantomData<T>);
+
+#[repr(transparent)]
+struct Static<X>(X);
+// SAFETY: read-only tables of pointers to static data and functions.
+unsafe impl<X> Sync for Static<X> {}
+
+impl<T: PciVfioDriver> Attr<T> {
+    const ATTR: Static<bindings::device_attribute> = Static(bindings::device_attribute {
+        attr: bindings::attribute {
+            name: kernel::str::as_char_ptr_in_const_context(T::ATTR_NAME),
+            mode: 0o444,
+            ..pin_init::zeroed()
+        },
+        show: Some(Self::show),
+        store: None,
+    });
+    const ATTRS: Static<[*mut bindings::attribute; 2]> =
+        Static([ptr::from_ref(&Self::ATTR.0.attr).cast_mut(), ptr::null_mut()]);
+    const GROUP: Static<bindings::attribute_group> = Static(bindings::attribute_group {
+        attrs: Self::ATTRS.0.as_ptr().cast_mut(),
+        is_visible: Some(Self::is_visible),
+        ..pin_init::zeroed()
+    });
+    const GROUPS: Static<[*const bindings::attribute_group; 2]> =
+        Static([ptr::from_ref(&Self::GROUP.0), ptr::null()]);
+
+    /// # Safety
+    ///
+    /// `dev` is a PCI device bound to `T`'s driver (sysfs only calls us for such devices).
+    unsafe fn device<'a>(dev: *mut bindings::device) -> &'a Device<T> {
+        // SAFETY: `dev` is the `dev` field of a `struct pci_dev` bound to us.
+        unsafe { Device::<T>::from_bound(kernel::container_of!(dev, bindings::pci_dev, dev)) }
+    }
+
+    unsafe extern "C" fn show(
+        dev: *mut bindings::device,
+        _attr: *mut bindings::device_attribute,
+        buf: *mut c_char,
+    ) -> isize {
+        // SAFETY: sysfs calls `show` while the driver's groups exist, i.e. while bound.
+        let dev = unsafe { Self::device(dev) };
+        match T::show_attr(dev) {
+            // SAFETY: `buf` is the PAGE_SIZE sysfs buffer; the format takes one `unsigned int`.
+            Some(v) => unsafe { bindings::sysfs_emit(buf, c"%u\n".as_ptr(), v) as isize },
+            None => EINVAL.to_errno() as isize,
+        }
+    }
+
+    unsafe extern "C" fn is_visible(
+        kobj: *mut bindings::kobject,
+        attr: *mut bindings::attribute,
+        _n: c_int,
+    ) -> bindings::umode_t {
+        // SAFETY: the group is on a `struct device`'s kobject, bound to us (dev_groups are
+        // added after probe succeeded).
+        let dev = unsafe { Self::device(kernel::container_of!(kobj, bindings::device, kobj)) };
+        match T::show_attr(dev) {
+            // SAFETY: `attr` is our attribute.
+            Some(_) => unsafe { (*attr).mode },
+            None => 0,
+        }
+    }
+}

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Raw bindings for the vfio and vfio_pci_core items that `kernel::bindings` lacks, generated
+//! at build time by `scripts/gen-vfio-bindings.sh` from `src/vfio_bindings.h`. Every other
+//! type comes from `kernel::bindings`, so layouts are the kernel's own.
+
+#![allow(
+    non_camel_case_types,
+    non_upper_case_globals,
+    non_snake_case,
+    dead_code,
+    improper_ctypes,
+    unreachable_pub,
+    unsafe_op_in_unsafe_fn,
+    missing_docs,
+    clippy::all,
+    clippy::undocumented_unsafe_blocks
+)]
+
+#[allow(unused_imports)]
+use kernel::bindings::*;
+#[allow(unused_imports)]
+use kernel::ffi;
+#[allow(unused_imports)]
+use pin_init::MaybeZeroable;
+
+include!("vfio_generated.rs");

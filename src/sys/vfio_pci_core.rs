@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A vfio_pci_core variant driver as safe Rust: the device allocation (which embeds
+//! `struct vfio_pci_core_device` and the driver's per-device data), the `vfio_device_ops`
+//! table (driver callbacks where the driver has them, `vfio_pci_core_*` otherwise), and the
+//! core entry points the driver calls.
+
+use super::raw;
+use core::{marker::PhantomData, mem::offset_of, ptr};
+use kernel::{
+    bindings, container_of, device,
+    error::{from_result, to_result},
+    ffi::{c_char, c_int, c_long, c_uint, c_ulong},
+    pci,
+    prelude::*,
+    str::CStr,
+    types::Opaque,
+    uaccess::UserPtr,
+};
+
+/// What a vfio_pci_core variant driver implements. The data is created in the vfio `init` op
+/// and dropped in `release`; every callback gets the whole device.
+pub(crate) trait VfioPciDriver: Sized + Send + Sync + 'static {
+    /// The PCI driver name, also the vfio ops name (the core copies it into the
+    /// `driver_override` of VFs created under a PF bound to this driver).
+    const NAME: &'static CStr;
+
+    /// Creates the per-device data (vfio `init` op), before the core initialises.
+    fn init(core: &CoreDevice) -> Result<Self>;
+    /// Opens the device for a user (vfio `open_device`).
+    fn open_device(dev: &Device<Self>) -> Result;
+    /// The last user closed it (vfio `close_device`).
+    fn close_device(dev: &Device<Self>);
+    /// `VFIO_GROUP_GET_DEVICE_FD` string match: `Ok(false)` is "not this device".
+    fn match_name(dev: &Device<Self>, buf: &[u8]) -> Result<bool>;
+    /// The VF token check, on both the group and the cdev path.
+    fn match_token(dev: &Device<Self>, token: Option<&[u8; 16]>) -> Result;
+    /// `VFIO_DEVICE_FEATURE`: `None` hands the feature to vfio_pci_core.
+    fn device_feature(dev: &Device<Self>, flags: u32, arg: UserPtr, argsz: usize)
+        -> Option<Result<i32>>;
+}
+
+/// A `struct vfio_pci_core_device`.
+#[repr(transparent)]
+pub(crate) struct CoreDevice(Opaque<raw::vfio_pci_core_device>);
+
+impl CoreDevice {
+    fn as_raw(&self) -> *mut raw::vfio_pci_core_device {
+        self.0.get()
+    }
+
+    fn vdev(&self) -> *mut raw::vfio_device {
+        // SAFETY: `vdev` is a field of the core device, which `self` points to.
+        unsafe { &raw mut (*self.as_raw()).vdev }
+    }
+
+    /// The PCI device this vfio device was allocated for.
+    pub(crate) fn pdev(&self) -> &pci::Device {
+        // SAFETY: `vfio_init_device` set `vdev.dev` to `&pdev->dev` before any op ran, and the
+        // PCI device outlives its vfio device (the vfio device holds a reference).
+        let dev = unsafe { (*self.vdev()).dev };
+        // SAFETY: `dev` is the `dev` field of a `struct pci_dev`.
+        let pdev: *mut bindings::pci_dev = unsafe { container_of!(dev, bindings::pci_dev, dev) };
+        // SAFETY: `pci::Device` is a transparent wrapper of `struct pci_dev`, valid as above.
+        unsafe { &*pdev.cast::<pci::Device>() }
+    }
+
+    /// The generic device, for `dev_*!` logging.
+    pub(crate) fn dev(&self) -> &device::Device {
+        self.pdev().as_ref()
+    }
+
+    fn raw_pdev(&self) -> *mut bindings::pci_dev {
+        ptr::from_ref(self.pdev()).cast_mut().cast()
+    }
+
+    /// Whether the device is an SR-IOV VF.
+    pub(crate) fn is_virtfn(&self) -> bool {
+        // SAFETY: the PCI device is valid (see `pdev`); the bitfield is set at enumeration.
+        unsafe { (*self.raw_pdev()).is_virtfn() != 0 }
+    }
+
+    /// Whether the device is an SR-IOV PF.
+    pub(crate) fn is_physfn(&self) -> bool {
+        // SAFETY: as for `is_virtfn`.
+        unsafe { (*self.raw_pdev()).is_physfn() != 0 }
+    }
+
+    /// The PF of a VF (the device itself otherwise), as a stable identity.
+    pub(crate) fn physfn_id(&self) -> usize {
+        // SAFETY: the PCI device is valid; `pci_physfn` only reads it.
+        unsafe { raw::vfio_rs_pci_physfn(self.raw_pdev().cast()) as usize }
+    }
+
+    /// This device's identity, comparable with `physfn_id`.
+    pub(crate) fn pdev_id(&self) -> usize {
+        self.raw_pdev() as usize
+    }
+
+    /// `pci_name()`, e.g. `0000:01:10.0`.
+    pub(crate) fn name(&self) -> &CStr {
+        // SAFETY: `pci_name` returns the device's NUL-terminated name, alive as long as it.
+        unsafe { CStr::from_char_ptr(raw::vfio_rs_pci_name(self.raw_pdev().cast())) }
+    }
+
+    /// Latches the behaviours C vfio-pci's module parameters select (before `enable`).
+    pub(crate) fn set_behaviour(&self, nointxmask: bool, disable_idle_d3: bool, disable_vga: bool) {
+        // SAFETY: called from the `init` op, when nothing else uses the device yet.
+        let core = unsafe { &mut *self.as_raw() };
+        core.set_nointxmask(nointxmask);
+        core.set_disable_idle_d3(disable_idle_d3);
+        #[cfg(CONFIG_VFIO_PCI_VGA)]
+        core.set_disable_vga(disable_vga);
+        #[cfg(not(CONFIG_VFIO_PCI_VGA))]
+        let _ = disable_vga;
+    }
+
+    /// `vfio_pci_core_enable`: the first step of `open_device`.
+    pub(crate) fn enable(&self) -> Result {
+        // SAFETY: called from `open_device`, with the dev_set lock held by vfio.
+        to_result(unsafe { raw::vfio_pci_core_enable(self.as_raw()) })
+    }
+
+    /// `vfio_pci_core_disable`: undoes `enable` when `open_device` fails after it.
+    #[allow(dead_code)]
+    pub(crate) fn disable(&self) {
+        // SAFETY: as for `enable`, after a successful `enable`.
+        unsafe { raw::vfio_pci_core_disable(self.as_raw()) }
+    }
+
+    /// `vfio_pci_core_finish_enable`: the last step of `open_device`.
+    pub(crate) fn finish_enable(&self) {
+        // SAFETY: as for `enable`, after a successful `enable`.
+        unsafe { raw::vfio_pci_core_finish_enable(self.as_raw()) }
+    }
+
+    /// `vfio_pci_core_sriov_configure`; the caller holds the device lock (sysfs path).
+    pub(crate) fn sriov_configure(&self, nr_virtfn: i32) -> Result<i32> {
+        // SAFETY: called from the PCI `sriov_configure` callback, which holds the device lock.
+        let ret = unsafe { raw::vfio_pci_core_sriov_configure(self.as_raw(), nr_virtfn) };
+        to_result(ret.min(0)).map(|()| ret)
+    }
+}
+
+/// The allocation vfio manages for one device: the core device first (vfio requires the
+/// `struct vfio_device` at offset 0), then the driver's data.
+#[repr(C)]
+pub(crate) struct Device<T> {
+    core: CoreDevice,
+    data: T,
+}
+
+const _: () = assert!(offset_of!(raw::vfio_pci_core_device, vdev) == 0);
+
+impl<T> core::ops::Deref for Device<T> {
+    type Target = CoreDevice;
+    fn deref(&self) -> &CoreDevice {
+        &self.core
+    }
+}
+
+impl<T: VfioPciDriver> Device<T> {
+    /// The driver's per-device data.
+    pub(crate) fn data(&self) -> &T {
+        &self.data
+    }
+
+    /// # Safety
+    ///
+    /// `vdev` is the `vfio_device` of a live allocation made by `probe` with this `T`, whose
+    /// data is initialised (any op after `init` succeeded).
+    unsafe fn from_vdev<'a>(vdev: *mut raw::vfio_device) -> &'a Self {
+        // SAFETY: by the function's contract; `vdev` is at offset 0 of `Device<T>`.
+        unsafe { &*vdev.cast::<Self>() }
+    }
+
+    /// Allocates the vfio device of `pdev` (running the `init` op), makes it the PCI drvdata
+    /// (which vfio_pci_core requires) and registers it. On error nothing is left behind.
+    pub(crate) fn probe(pdev: &pci::Device) -> Result {
+        let raw_pdev: *mut bindings::pci_dev = ptr::from_ref(pdev).cast_mut().cast();
+        // SAFETY: `pdev` is a live PCI device being probed; the size covers `Device<T>`, whose
+        // `vfio_device` is at offset 0; the ops table is static.
+        let vdev = unsafe {
+            raw::_vfio_alloc_device(
+                core::mem::size_of::<Self>(),
+                (&raw mut (*raw_pdev).dev).cast(),
+                Ops::<T>::TABLE,
+            )
+        };
+        let vdev = kernel::error::from_err_ptr(vdev)?;
+        let core = vdev.cast::<raw::vfio_pci_core_device>();
+        // SAFETY: the device is being probed; drvdata is ours to set.
+        unsafe { bindings::dev_set_drvdata(&raw mut (*raw_pdev).dev, core.cast()) };
+        // SAFETY: `core` was fully initialised by `_vfio_alloc_device` and its `init` op.
+        let ret = unsafe { raw::vfio_pci_core_register_device(core) };
+        if ret != 0 {
+            // SAFETY: drop our reference; the release op frees the allocation.
+            unsafe {
+                bindings::dev_set_drvdata(&raw mut (*raw_pdev).dev, ptr::null_mut());
+                raw::vfio_rs_put_device(vdev);
+            }
+            return Err(Error::from_errno(ret));
+        }
+        Ok(())
+    }
+
+    /// The device of a PCI device bound to this driver.
+    ///
+    /// # Safety
+    ///
+    /// `pdev` is bound to the PCI driver registered for `T` (its drvdata is our `Device<T>`).
+    pub(crate) unsafe fn from_bound<'a>(pdev: *mut bindings::pci_dev) -> &'a Self {
+        // SAFETY: by contract drvdata is the core device, i.e. our `Device<T>`.
+        unsafe { &*bindings::dev_get_drvdata(&raw mut (*pdev).dev).cast::<Self>() }
+    }
+
+    /// Unregisters and drops the probe reference (PCI `remove`).
+    ///
+    /// # Safety
+    ///
+    /// As for `from_bound`; `self` is not used afterwards.
+    pub(crate) unsafe fn remove(&self) {
+        let core = self.core.as_raw();
+        // SAFETY: the device was registered by `probe`; after unregistering, no user is left
+        // and dropping the last reference runs the release op.
+        unsafe {
+            raw::vfio_pci_core_unregister_device(core);
+            raw::vfio_rs_put_device(self.core.vdev());
+        }
+    }
+}
+
+/// The `vfio_device_ops` of a driver `T`.
+pub(crate) struct Ops<T>(PhantomData<T>);
+
+/// A read-only ops table that may live in a `static`.
+#[repr(transparent)]
+struct OpsTable(raw::vfio_device_ops);
+// SAFETY: the table is never written and only points at static data and functions.
+unsafe impl Sync for OpsTable {}
+
+impl<T: VfioPciDriver> Ops<T> {
+    const OPS: OpsTable = OpsTable(raw::vfio_device_ops {
+        name: kernel::str::as_char_ptr_in_const_context(T::NAME).cast_mut(),
+        init: Some(Self::init),
+        release: Some(Self::release),
+        bind_iommufd: Some(raw::vfio_iommufd_physical_bind),
+        unbind_iommufd: Some(raw::vfio_iommufd_physical_unbind),
+        attach_ioas: Some(raw::vfio_iommufd_physical_attach_ioas),
+        detach_ioas: Some(raw::vfio_iommufd_physical_detach_ioas),
+        pasid_attach_ioas: Some(raw::vfio_iommufd_physical_pasid_attach_ioas),
+        pasid_detach_ioas: Some(raw::vfio_iommufd_physical_pasid_detach_ioas),
+        open_device: Some(Self::open_device),
+        close_device: Some(Self::close_device),
+        read: Some(raw::vfio_pci_core_read),
+        write: Some(raw::vfio_pci_core_write),
+        ioctl: Some(raw::vfio_pci_core_ioctl),
+        get_region_info_caps: Some(raw::vfio_pci_ioctl_get_region_info),
+        mmap: Some(raw::vfio_pci_core_mmap),
+        request: Some(raw::vfio_pci_core_request),
+        match_: Some(Self::match_),
+        match_token_uuid: Some(Self::match_token_uuid),
+        dma_unmap: None,
+        device_feature: Some(Self::device_feature),
+    });
+    const TABLE: &'static raw::vfio_device_ops = &Self::OPS.0;
+
+    unsafe extern "C" fn init(vdev: *mut raw::vfio_device) -> c_int {
+        // SAFETY: vfio calls `init` on a zeroed allocation of `Device<T>` (see `probe`).
+        let dev = vdev.cast::<Device<T>>();
+        // SAFETY: `core` is the first field; the core device is not shared yet.
+        let core = unsafe { &*(&raw const (*dev).core) };
+        from_result(|| {
+            let data = T::init(core)?;
+            // SAFETY: `data` is uninitialised (zeroed) memory of the allocation.
+            unsafe { (&raw mut (*dev).data).write(data) };
+            // SAFETY: `vdev` is the vfio device under construction.
+            let ret = unsafe { raw::vfio_pci_core_init_dev(vdev) };
+            if ret != 0 {
+                // SAFETY: `init` fails, so `release` will not run: drop the data here.
+                unsafe { ptr::drop_in_place(&raw mut (*dev).data) };
+            }
+            to_result(ret).map(|()| 0)
+        })
+    }
+
+    unsafe extern "C" fn release(vdev: *mut raw::vfio_device) {
+        // SAFETY: `release` runs once, after a successful `init`, when the last reference is
+        // gone: the data is initialised and unused.
+        unsafe {
+            ptr::drop_in_place(&raw mut (*vdev.cast::<Device<T>>()).data);
+            raw::vfio_pci_core_release_dev(vdev);
+        }
+    }
+
+    unsafe extern "C" fn open_device(vdev: *mut raw::vfio_device) -> c_int {
+        // SAFETY: an op after `init`.
+        let dev = unsafe { Device::<T>::from_vdev(vdev) };
+        from_result(|| T::open_device(dev).map(|()| 0))
+    }
+
+    unsafe extern "C" fn close_device(vdev: *mut raw::vfio_device) {
+        // SAFETY: an op after `init`.
+        let dev = unsafe { Device::<T>::from_vdev(vdev) };
+        T::close_device(dev);
+        // SAFETY: the device was opened; vfio holds the dev_set lock.
+        unsafe { raw::vfio_pci_core_close_device(vdev) };
+    }
+
+    unsafe extern "C" fn match_(vdev: *mut raw::vfio_device, buf: *mut c_char) -> c_int {
+        // SAFETY: an op after `init`.
+        let dev = unsafe { Device::<T>::from_vdev(vdev) };
+        // SAFETY: vfio passes the NUL-terminated string it copied from the user.
+        let buf = unsafe { CStr::from_char_ptr(buf) };
+        from_result(|| T::match_name(dev, buf.to_bytes()).map(c_int::from))
+    }
+
+    unsafe extern "C" fn match_token_uuid(
+        vdev: *mut raw::vfio_device,
+        uuid: *const bindings::uuid_t,
+    ) -> c_int {
+        // SAFETY: an op after `init`.
+        let dev = unsafe { Device::<T>::from_vdev(vdev) };
+        // SAFETY: vfio passes NULL or a UUID it owns for the duration of the call.
+        let token = unsafe { uuid.as_ref() }.map(|u| &u.b);
+        from_result(|| T::match_token(dev, token).map(|()| 0))
+    }
+
+    unsafe extern "C" fn device_feature(
+        vdev: *mut raw::vfio_device,
+        flags: u32,
+        arg: *mut core::ffi::c_void,
+        argsz: usize,
+    ) -> c_int {
+        // SAFETY: an op after `init`.
+        let dev = unsafe { Device::<T>::from_vdev(vdev) };
+        match T::device_feature(dev, flags, UserPtr::from_ptr(arg), argsz) {
+            Some(res) => from_result(|| res),
+            // SAFETY: the same arguments vfio gave us.
+            None => unsafe { raw::vfio_pci_core_ioctl_feature(vdev, flags, arg, argsz) },
+        }
+    }
+}
+
+// Keep the imported C integer aliases used in signatures above in sync with the bindings.
+const _: fn(c_uint, c_long, c_ulong) = |_, _, _| {};

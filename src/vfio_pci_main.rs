@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! vfio-pci in Rust: a drop-in replacement for the C `vfio-pci` driver, with the SR-IOV VF
+//! token implemented in Rust.
+//!
+//! Three layers: `policy` (the token parser and rules, plain Rust, also tested on the host),
+//! `sys` (the safe layer over the raw bindings, where every `unsafe` block lives) and the
+//! driver (`driver`, `params`, `denylist`, `ids` and this file: wiring only).
+
+mod denylist;
+mod driver;
+mod ids;
+mod params;
+mod policy;
+mod policy_kunit;
+mod sys;
+
+use kernel::prelude::*;
+use sys::pci_driver::Registration;
+
+module! {
+    type: VfioPciModule,
+    name: "vfio_pci",
+    authors: ["vfio-pci-rs developers"],
+    description: "VFIO PCI - User Level meta-driver",
+    license: "GPL v2",
+}
+
+struct VfioPciModule {
+    _driver: Pin<KBox<Registration<driver::VfioPci>>>,
+}
+
+impl kernel::Module for VfioPciModule {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        driver::init_globals();
+        let driver = KBox::pin_init(Registration::new(module), GFP_KERNEL)?;
+        for entry in ids::entries(params::IDS.value()) {
+            let shown = core::str::from_utf8(entry).unwrap_or("?");
+            let Some(id) = ids::parse_id(entry) else {
+                pr_warn!("invalid id string \"{}\"\n", shown);
+                continue;
+            };
+            let [vendor, device, subvendor, subdevice, class, class_mask] = id;
+            match driver.as_ref().add_dynid(&id) {
+                Ok(()) => pr_info!(
+                    "add [{:04x}:{:04x}[{:04x}:{:04x}]] class {:#08x}/{:08x}\n",
+                    vendor, device, subvendor, subdevice, class, class_mask
+                ),
+                Err(e) => pr_warn!(
+                    "failed to add dynamic id [{:04x}:{:04x}[{:04x}:{:04x}]] class {:#08x}/{:08x} ({})\n",
+                    vendor, device, subvendor, subdevice, class, class_mask, e.to_errno()
+                ),
+            }
+        }
+        if params::DISABLE_DENYLIST.get() {
+            pr_warn!("device denylist disabled.\n");
+        }
+        Ok(VfioPciModule { _driver: driver })
+    }
+}

@@ -1,0 +1,46 @@
+# Helpers for guest suites (busybox sh). Each check prints one line; `verdict` prints the
+# totals line the host runner parses: RIG-VERDICT: pass=N fail=N skip=N
+PASS=0; FAIL=0; SKIP=0
+# Devices of the rig (scripts/run-vm.sh): the igb PF for our driver, an igb PF left to the
+# host igb driver, and a plain PCIe NIC without SR-IOV.
+PF=0000:01:00.0
+HOST_PF=0000:02:00.0
+PLAIN=0000:03:00.0
+MODDIR=/lib/modules/rig
+
+ok()   { PASS=$((PASS + 1)); echo "ok - $*"; }
+bad()  { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+skip() { SKIP=$((SKIP + 1)); echo "ok - $* # SKIP"; }
+# check "description" command...: passes when the command exits 0
+check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+verdict() {
+	echo "RIG-VERDICT: pass=$PASS fail=$FAIL skip=$SKIP"
+}
+die() { bad "$*"; dmesg | tail -40; verdict; sync; poweroff -f; }
+
+driver_of() { [ -L /sys/bus/pci/devices/$1/driver ] && basename "$(readlink /sys/bus/pci/devices/$1/driver)"; }
+# bind_to BDF DRIVER: unbind from any driver, override, bind
+bind_to() {
+	cur=$(driver_of "$1")
+	[ -n "$cur" ] && echo "$1" > "/sys/bus/pci/drivers/$cur/unbind"
+	echo "$2" > "/sys/bus/pci/devices/$1/driver_override"
+	echo "$1" > /sys/bus/pci/drivers_probe
+	[ "$(driver_of "$1")" = "$2" ]
+}
+load_core() {
+	insmod $MODDIR/irqbypass.ko 2>/dev/null
+	insmod $MODDIR/vfio-pci-core.ko 2>/dev/null
+	grep -q '^vfio_pci_core ' /proc/modules
+}
+# load_c_vfio_pci [params]: the C reference driver
+load_c_vfio_pci() { load_core && insmod $MODDIR/vfio-pci.ko "$@"; }
+# load_rs_vfio_pci [params]: this project's module
+load_rs_vfio_pci() { load_core && insmod /rs/vfio_pci.ko "$@"; }
+unload_vfio_pci() { rmmod vfio_pci; }
+# Expect the rig's devices where run-vm.sh put them.
+check_rig() {
+	[ "$(cat /sys/bus/pci/devices/$PF/device 2>/dev/null)" = 0x10c9 ] || die "igb PF not at $PF"
+	[ "$(cat /sys/bus/pci/devices/$HOST_PF/device 2>/dev/null)" = 0x10c9 ] || die "second igb not at $HOST_PF"
+	[ -e /sys/bus/pci/devices/$PLAIN ] || die "plain NIC not at $PLAIN"
+	[ "$(cat /sys/bus/pci/devices/$PF/sriov_totalvfs)" = 7 ] || die "igb PF has no 7 VFs"
+}

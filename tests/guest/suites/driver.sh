@@ -1,0 +1,62 @@
+# The Rust driver in the rig: module parameters, binding, SR-IOV, the VF token on the group
+# path, the upstream SR-IOV uapi selftest (unmodified), and the module's KUnit tests.
+. /tests/lib.sh
+check_rig
+T=/selftests/vf_token_tool
+U1=52ac9bff-3a88-4fbd-901a-0d767c3b6c97
+U2=88594674-90a0-47a9-aea8-9d9b352ac08a
+P=/sys/module/vfio_pci/parameters
+
+check "Rust vfio_pci loads" load_rs_vfio_pci
+check "KUnit suites of the module pass" sh -c "dmesg | grep -q 'ok 1 vfio_pci_rs_token' && dmesg | grep -q 'ok [0-9]* vfio_pci_rs_ids' && ! dmesg | grep -q 'not ok'"
+for p in nointxmask:644 disable_idle_d3:644 enable_sriov:644 disable_denylist:444; do
+	check "parameter ${p%:*} in sysfs, mode ${p#*:}" sh -c "[ \"\$(stat -c %a $P/${p%:*})\" = ${p#*:} ]"
+done
+check "driver is registered as vfio-pci" test -d /sys/bus/pci/drivers/vfio-pci
+check "igb PF binds to the Rust vfio-pci" bind_to $PF vfio-pci
+check "PF shows vf_token_users = 0" sh -c "[ \"\$(cat /sys/bus/pci/devices/$PF/vf_token_users)\" = 0 ]"
+out=$(echo 1 2>&1 > /sys/bus/pci/devices/$PF/sriov_numvfs)
+check "enable_sriov=0: sriov_numvfs write fails with ENOENT" sh -c "echo '$out' | grep -q 'No such file'"
+echo 1 > $P/enable_sriov
+check "enable_sriov=1: 2 VFs created" sh -c "echo 2 > /sys/bus/pci/devices/$PF/sriov_numvfs"
+VF0=$(basename "$(readlink /sys/bus/pci/devices/$PF/virtfn0)")
+VF1=$(basename "$(readlink /sys/bus/pci/devices/$PF/virtfn1)")
+check "VF $VF0 has driver_override vfio-pci" sh -c "[ \"\$(cat /sys/bus/pci/devices/$VF0/driver_override)\" = vfio-pci ]"
+check "VFs are bound to the Rust vfio-pci" sh -c "[ \"$(driver_of $VF0)\" = vfio-pci ] && [ \"$(driver_of $VF1)\" = vfio-pci ]"
+check "plain NIC binds to the Rust vfio-pci" bind_to $PLAIN vfio-pci
+
+# The token flow on the group path, one process.
+check "VF token flow (group path)" $T \
+	open:$VF0=EACCES open:$VF0:$U2=EACCES open:$PF:$U1=0 open:$VF0:$U1=0 users:$PF \
+	raw:"$VF1 vf_token=$U1"=0 open:$PF=EACCES \
+	raw:"$PF vf_token=$U1 vf_token=$U1"=EINVAL raw:"$PF foo=1"=EINVAL \
+	raw:"$VF1  vf_token={$U1}"=EINVAL open:$PLAIN:$U1=EINVAL open:$PLAIN=0
+check "FEATURE PCI_VF_TOKEN SET on the PF, then VF needs the new token" $T \
+	open:$PF=0 set:$U2=0 open:$VF0:$U1=EACCES open:$VF0:$U2=0 open:$PLAIN=0 set:$U2=ENOTTY
+check "VF of a PF bound to host igb refuses a token" sh -c "
+	echo 1 > /sys/bus/pci/devices/$HOST_PF/sriov_numvfs &&
+	HVF=\$(basename \$(readlink /sys/bus/pci/devices/$HOST_PF/virtfn0)) &&
+	echo vfio-pci > /sys/bus/pci/devices/\$HVF/driver_override &&
+	{ [ -L /sys/bus/pci/devices/\$HVF/driver ] && echo \$HVF > /sys/bus/pci/devices/\$HVF/driver/unbind; true; } &&
+	echo \$HVF > /sys/bus/pci/drivers_probe &&
+	$T open:\$HVF:$U1=EINVAL open:\$HVF=0; r=\$?; echo 0 > /sys/bus/pci/devices/$HOST_PF/sriov_numvfs; exit \$r"
+check "log line: VF token required" sh -c "dmesg | grep -q 'vfio-pci $VF0: VF token required to access device'"
+check "log line: Incorrect VF token" sh -c "dmesg | grep -q 'vfio-pci $VF0: Incorrect VF token provided for device'"
+check "log line: not a PF or VF" sh -c "dmesg | grep -q 'VF token incorrectly provided, not a PF or VF'"
+check "log line: PF not bound to vfio-pci" sh -c "dmesg | grep -q 'VF token incorrectly provided, PF not bound to vfio-pci'"
+check "no token in the kernel log" sh -c "! dmesg | grep -qi -e $U1 -e $U2"
+check "users back to 0 after the processes exited" sh -c "[ \"\$(cat /sys/bus/pci/devices/$PF/vf_token_users)\" = 0 ]"
+check "VFs removed" sh -c "echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs"
+
+# The upstream selftest, unmodified, against the Rust driver.
+/selftests/vfio_pci_sriov_uapi_test $PF > /tmp/uapi.out 2>&1; rc=$?
+echo "  vfio_pci_sriov_uapi_test (Rust driver): exit $rc, $(grep '^# Totals' /tmp/uapi.out)"
+[ $rc = 0 ] && ok "upstream vfio_pci_sriov_uapi_test passes against the Rust driver" || { cat /tmp/uapi.out; bad "upstream vfio_pci_sriov_uapi_test against the Rust driver"; }
+
+check "PF unbinds" sh -c "echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind"
+check "plain NIC unbinds" sh -c "echo $PLAIN > /sys/bus/pci/drivers/vfio-pci/unbind"
+check "module unloads" rmmod vfio_pci
+check "with C vfio-pci loaded, the Rust module refuses to load" sh -c "insmod $MODDIR/vfio-pci.ko && ! insmod /rs/vfio_pci.ko 2>/dev/null && rmmod vfio_pci"
+check "no kernel warning or oops" sh -c "! dmesg | grep -qE 'WARNING:|BUG:|Oops|Call Trace|lockdep'"
+dmesg | grep -E 'vfio' | tail -n 30 | sed 's/^/  dmesg: /'
+verdict
