@@ -11,7 +11,7 @@ mod denylist;
 mod driver;
 mod ids;
 mod params;
-mod policy;
+pub mod policy;
 mod policy_kunit;
 mod sys;
 
