@@ -20,5 +20,6 @@ cd "$kdir"
 	--with-derive-custom-union '.*=MaybeZeroable' --enable-function-attribute-detection \
 	--no-recursive-allowlist \
 	--allowlist-type 'vfio_.*' --allowlist-function '_?vfio_.*' --allowlist-var 'VFIO_.*|vfio_.*' \
+	--allowlist-type 'iommufd_access|iommufd_device|kvm|perm_bits|virqfd' \
 	--opaque-type 'iommufd_access|iommufd_device|kvm|perm_bits|virqfd' \
 	-o "$out" -- $cflags -DMODULE -D__BINDGEN__

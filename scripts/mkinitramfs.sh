@@ -10,6 +10,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,rs,selftests,lib/modules/rig,usr/bin,usr/sbin}
 cp /bin/busybox "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
 [ -x /bin/bash-static ] && cp /bin/bash-static "$root/bin/bash"
 cp "$TOP/tests/guest/init" "$root/init"
 chmod +x "$root/init"

@@ -60,7 +60,7 @@ const VFIO_DEVICE_FEATURE_PCI_VF_TOKEN: u32 = 0;
 /// A fresh random version-4 UUID, as the kernel's `uuid_gen()` makes.
 fn random_uuid() -> Uuid {
     let mut b = [0u8; 16];
-    kernel::random::getrandom(&mut b);
+    crate::sys::random_bytes(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     Uuid(b)
@@ -191,7 +191,7 @@ impl PciVfioDriver for VfioPci {
     const ATTR_NAME: &'static CStr = c"vf_token_users";
 
     fn probe_allowed(pdev: &pci::Device) -> Result {
-        let (vendor, device) = (u16::from(pdev.vendor_id()), pdev.device_id());
+        let (vendor, device) = (pdev.vendor_id().as_raw(), pdev.device_id());
         if !denylist::in_denylist(vendor, device) {
             return Ok(());
         }

@@ -88,10 +88,9 @@ macro_rules! c_module_param {
         static $static_name: ::kernel::module_param::KernelParam =
             ::kernel::module_param::KernelParam::new(::kernel::bindings::kernel_param {
                 name: ::kernel::str::as_char_ptr_in_const_context($name),
-                // SAFETY: `__this_module` is set up by the module loader and outlives the module.
-                mod_: unsafe {
-                    ::core::ptr::from_ref(&::kernel::bindings::__this_module).cast_mut()
-                },
+                // Only the address of `__this_module` is taken; the module loader sets it
+                // up and it outlives the module.
+                mod_: &raw mut ::kernel::bindings::__this_module,
                 // SAFETY: the kernel's `param_ops_*` are immutable statics.
                 ops: unsafe { ::core::ptr::from_ref(&$ops) },
                 perm: $perm,

@@ -98,7 +98,7 @@ impl<T: PciVfioDriver> Registration<T> {
                 // SAFETY: `drv` points to pinned, writable memory we own; zero is a valid
                 // `pci_driver` for the fields we do not set.
                 unsafe {
-                    drv.write(pin_init::zeroed());
+                    ptr::write_bytes(drv, 0, 1);
                     (*drv).name = T::NAME.as_char_ptr();
                     (*drv).id_table = ID_TABLE.0.as_ptr();
                     (*drv).probe = Some(Self::probe);
@@ -106,7 +106,7 @@ impl<T: PciVfioDriver> Registration<T> {
                     (*drv).sriov_configure = Some(Self::sriov_configure);
                     (*drv).err_handler = &raw const raw::vfio_pci_core_err_handlers;
                     (*drv).dev_groups = Attr::<T>::GROUPS.0.as_ptr().cast_mut();
-                    (*drv).driver.driver_managed_dma = true;
+                    (*drv).driver_managed_dma = true;
                     to_result(bindings::__pci_register_driver(
                         drv,
                         module.as_ptr(),
@@ -176,14 +176,18 @@ impl<T: PciVfioDriver> Attr<T> {
             mode: 0o444,
             ..pin_init::zeroed()
         },
-        show: Some(Self::show),
-        store: None,
+        __bindgen_anon_1: bindings::device_attribute__bindgen_ty_1 { show: Some(Self::show) },
+        __bindgen_anon_2: bindings::device_attribute__bindgen_ty_2 { store: None },
     });
     const ATTRS: Static<[*mut bindings::attribute; 2]> =
         Static([ptr::from_ref(&Self::ATTR.0.attr).cast_mut(), ptr::null_mut()]);
     const GROUP: Static<bindings::attribute_group> = Static(bindings::attribute_group {
-        attrs: Self::ATTRS.0.as_ptr().cast_mut(),
-        is_visible: Some(Self::is_visible),
+        __bindgen_anon_1: bindings::attribute_group__bindgen_ty_1 {
+            is_visible: Some(Self::is_visible),
+        },
+        __bindgen_anon_2: bindings::attribute_group__bindgen_ty_2 {
+            attrs: Self::ATTRS.0.as_ptr().cast_mut(),
+        },
         ..pin_init::zeroed()
     });
     const GROUPS: Static<[*const bindings::attribute_group; 2]> =
@@ -206,7 +210,7 @@ impl<T: PciVfioDriver> Attr<T> {
         let dev = unsafe { Self::device(dev) };
         match T::show_attr(dev) {
             // SAFETY: `buf` is the PAGE_SIZE sysfs buffer; the format takes one `unsigned int`.
-            Some(v) => unsafe { bindings::sysfs_emit(buf, c"%u\n".as_ptr(), v) as isize },
+            Some(v) => unsafe { bindings::sysfs_emit(buf, c"%u\n".as_ptr().cast(), v) as isize },
             None => EINVAL.to_errno() as isize,
         }
     }

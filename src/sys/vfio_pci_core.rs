@@ -10,7 +10,7 @@ use core::{marker::PhantomData, mem::offset_of, ptr};
 use kernel::{
     bindings, container_of, device,
     error::{from_result, to_result},
-    ffi::{c_char, c_int, c_long, c_uint, c_ulong},
+    ffi::{c_char, c_int},
     pci,
     prelude::*,
     str::CStr,
@@ -341,6 +341,3 @@ impl<T: VfioPciDriver> Ops<T> {
         }
     }
 }
-
-// Keep the imported C integer aliases used in signatures above in sync with the bindings.
-const _: fn(c_uint, c_long, c_ulong) = |_, _, _| {};
