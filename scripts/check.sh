@@ -23,6 +23,15 @@ if [ -f Cargo.toml ]; then
 fi
 echo "phase: host-tests $(( $(date +%s) - t0 ))s"
 
+# 1b. Fuzz the match-string parser against the C model (cargo fuzz on stable, RUSTC_BOOTSTRAP).
+t0=$(date +%s)
+if "$here/fuzz.sh" "${FUZZ_SECONDS:-20}" >"$CACHE/fuzz.log" 2>&1; then
+	PASS=$((PASS + 1)); echo "ok - fuzz parse_match ${FUZZ_SECONDS:-20}s: $(grep -o 'Done [0-9]* runs' "$CACHE/fuzz.log" | tail -n1)"
+else
+	tail -20 "$CACHE/fuzz.log"; count_fail "fuzz parse_match"
+fi
+echo "phase: fuzz $(( $(date +%s) - t0 ))s"
+
 # 2. The rig: setup, kernel, module (clippy-clean), selftests.
 if CLIPPY=1 "$here/rig.sh"; then
 	PASS=$((PASS + 1)); echo "ok - rig build (setup, kernel, module with CLIPPY=1, selftests)"
@@ -30,6 +39,17 @@ else
 	count_fail "rig build"
 	echo "$PASS passed, $FAIL failed, $SKIP skipped"; exit 1
 fi
+
+# 2b. Style: rustfmt with the kernel's config, and a fresh clippy build with no warning.
+t0=$(date +%s)
+kout=$(cat "$CACHE/current-kernel")
+fmt_out=$(rustfmt --check --edition 2021 --config-path "$CACHE/src/linux-source-$KVER/.rustfmt.toml" \
+	src/vfio_pci_main.rs 2>&1)
+if [ -z "$fmt_out" ]; then PASS=$((PASS + 1)); echo "ok - rustfmt clean"; else echo "$fmt_out" | head -20; count_fail "rustfmt"; fi
+touch src/vfio_pci_main.rs
+lint_out=$(make -s -C "$TOP" KDIR="$kout" CLIPPY=1 modules 2>&1 | grep -E '^(warning|error)' -A6)
+if [ -z "$lint_out" ]; then PASS=$((PASS + 1)); echo "ok - module builds clippy-clean (CLIPPY=1)"; else echo "$lint_out" | head -40; count_fail "clippy"; fi
+echo "phase: lint $(( $(date +%s) - t0 ))s"
 
 # 3. VM suites; each prints its checks and a RIG-VERDICT line.
 for suite in ${RIG_SUITES:-selfcheck driver}; do

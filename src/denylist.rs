@@ -6,7 +6,9 @@
 const PCI_VENDOR_ID_INTEL: u16 = 0x8086;
 
 /// Intel device ids on the list: QAT C3XXX, C62X, DH895XCC (PF and VF), DSA and IAX SPR0.
-const INTEL_DENIED: [u16; 8] = [0x19e2, 0x19e3, 0x37c8, 0x37c9, 0x0435, 0x0443, 0x0b25, 0x0cfe];
+const INTEL_DENIED: [u16; 8] = [
+    0x19e2, 0x19e3, 0x37c8, 0x37c9, 0x0435, 0x0443, 0x0b25, 0x0cfe,
+];
 
 /// Whether C vfio-pci refuses to probe this vendor:device (unless `disable_denylist`).
 pub(crate) fn in_denylist(vendor: u16, device: u16) -> bool {

@@ -69,8 +69,12 @@ fn random_uuid() -> Uuid {
 impl VfioPci {
     /// Logs a refusal like C's `pci_info_ratelimited()`, one rate limit per message.
     fn log_denial(core: &CoreDevice, denial: policy::Denial) {
-        static LIMITS: [RateLimit; 4] =
-            [RateLimit::new(), RateLimit::new(), RateLimit::new(), RateLimit::new()];
+        static LIMITS: [RateLimit; 4] = [
+            RateLimit::new(),
+            RateLimit::new(),
+            RateLimit::new(),
+            RateLimit::new(),
+        ];
         let slot = match denial {
             policy::Denial::TokenRequired => 0,
             policy::Denial::IncorrectToken => 1,
@@ -85,7 +89,11 @@ impl VfioPci {
     /// The token of the PF of `core`, if that PF enabled its VFs through us.
     fn token_of_pf(core: &CoreDevice) -> Option<Arc<PfToken>> {
         let physfn = core.physfn_id();
-        SRIOV_PFS.lock().iter().find(|pf| pf.pdev == physfn).map(|pf| pf.token.clone())
+        SRIOV_PFS
+            .lock()
+            .iter()
+            .find(|pf| pf.pdev == physfn)
+            .map(|pf| pf.token.clone())
     }
 
     fn forget_sriov_pf(pdev: usize) {
@@ -106,7 +114,10 @@ impl VfioPciDriver for VfioPci {
         let role = if core.is_virtfn() {
             TokenRole::Vf(Self::token_of_pf(core))
         } else if core.is_physfn() {
-            TokenRole::Pf(Arc::pin_init(new_mutex!(TokenState::new(random_uuid())), GFP_KERNEL)?)
+            TokenRole::Pf(Arc::pin_init(
+                new_mutex!(TokenState::new(random_uuid())),
+                GFP_KERNEL,
+            )?)
         } else {
             TokenRole::Neither
         };
@@ -173,17 +184,19 @@ impl VfioPciDriver for VfioPci {
             return Some(Err(ENOTTY));
         };
         // SET only: a GET could hand out the token of the previous user.
-        Some(match policy::check_feature_set(flags, argsz, policy::VF_TOKEN_FEATURE_MINSZ) {
-            Err(e) => Err(Error::from_errno(e.errno())),
-            Ok(policy::FeatureStep::Probed) => Ok(0),
-            Ok(policy::FeatureStep::Proceed) => {
-                let mut reader = UserSlice::new(arg, policy::VF_TOKEN_FEATURE_MINSZ).reader();
-                reader.read::<[u8; 16]>().map(|b| {
-                    token.lock().set(Uuid(b));
-                    0
-                })
-            }
-        })
+        Some(
+            match policy::check_feature_set(flags, argsz, policy::VF_TOKEN_FEATURE_MINSZ) {
+                Err(e) => Err(Error::from_errno(e.errno())),
+                Ok(policy::FeatureStep::Probed) => Ok(0),
+                Ok(policy::FeatureStep::Proceed) => {
+                    let mut reader = UserSlice::new(arg, policy::VF_TOKEN_FEATURE_MINSZ).reader();
+                    reader.read::<[u8; 16]>().map(|b| {
+                        token.lock().set(Uuid(b));
+                        0
+                    })
+                }
+            },
+        )
     }
 }
 
@@ -220,7 +233,11 @@ impl PciVfioDriver for VfioPci {
             Self::forget_sriov_pf(dev.pdev_id());
             let users = token.lock().users();
             if users != 0 {
-                dev_warn!(dev.dev(), "PF removed while {} VF user(s) hold its VF token\n", users);
+                dev_warn!(
+                    dev.dev(),
+                    "PF removed while {} VF user(s) hold its VF token\n",
+                    users
+                );
             }
         }
     }
@@ -244,7 +261,13 @@ impl PciVfioDriver for VfioPci {
             if pfs.iter().any(|pf| pf.pdev == me) {
                 false
             } else {
-                pfs.push(SriovPf { pdev: me, token: token.clone() }, GFP_KERNEL)?;
+                pfs.push(
+                    SriovPf {
+                        pdev: me,
+                        token: token.clone(),
+                    },
+                    GFP_KERNEL,
+                )?;
                 true
             }
         };

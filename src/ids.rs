@@ -26,7 +26,10 @@ pub(crate) fn parse_id(entry: &[u8]) -> Option<[u32; 6]> {
 /// `%x`: optional leading spaces, optional 0x, at least one hex digit, at most 32 bits.
 fn parse_hex(s: &[u8]) -> Option<u32> {
     let s = s.trim_ascii_start();
-    let s = s.strip_prefix(b"0x").or_else(|| s.strip_prefix(b"0X")).unwrap_or(s);
+    let s = s
+        .strip_prefix(b"0x")
+        .or_else(|| s.strip_prefix(b"0X"))
+        .unwrap_or(s);
     let digits = s.iter().take_while(|b| b.is_ascii_hexdigit()).count();
     if digits == 0 {
         return None;

@@ -2,7 +2,9 @@
 
 //! Module parameters of C vfio-pci: same names, types, permissions and descriptions.
 
-use crate::sys::params::{c_module_param, c_module_param_info, BoolParam, KParamString, StringParam};
+use crate::sys::params::{
+    c_module_param, c_module_param_info, BoolParam, KParamString, StringParam,
+};
 use kernel::bindings;
 
 /// `ids`: initial PCI ids to add to the driver (read once at load, like C's `__initdata`).
@@ -24,7 +26,10 @@ pub(crate) static DISABLE_VGA: BoolParam = BoolParam::new(false);
 #[cfg(CONFIG_VFIO_PCI_VGA)]
 c_module_param!(__param_disable_vga, c"disable_vga", bindings::param_ops_bool, 0o444, arg: DISABLE_VGA.as_arg());
 #[cfg(CONFIG_VFIO_PCI_VGA)]
-c_module_param_info!(__parm_disable_vga, b"parm=disable_vga:Disable VGA resource access through vfio-pci\0");
+c_module_param_info!(
+    __parm_disable_vga,
+    b"parm=disable_vga:Disable VGA resource access through vfio-pci\0"
+);
 
 /// The `disable_vga` value (false where the kernel has no VGA support in vfio).
 pub(crate) fn disable_vga() -> bool {
@@ -37,8 +42,14 @@ pub(crate) fn disable_vga() -> bool {
 /// `disable_idle_d3`: keep idle devices out of D3.
 pub(crate) static DISABLE_IDLE_D3: BoolParam = BoolParam::new(false);
 c_module_param!(__param_disable_idle_d3, c"disable_idle_d3", bindings::param_ops_bool, 0o644, arg: DISABLE_IDLE_D3.as_arg());
-c_module_param_info!(__parmtype_disable_idle_d3, b"parmtype=disable_idle_d3:bool\0");
-c_module_param_info!(__parm_disable_idle_d3, b"parm=disable_idle_d3:Disable using the PCI D3 low power state for idle, unused devices\0");
+c_module_param_info!(
+    __parmtype_disable_idle_d3,
+    b"parmtype=disable_idle_d3:bool\0"
+);
+c_module_param_info!(
+    __parm_disable_idle_d3,
+    b"parm=disable_idle_d3:Disable using the PCI D3 low power state for idle, unused devices\0"
+);
 
 /// `enable_sriov`: allow `sriov_numvfs` on PFs bound to the driver.
 pub(crate) static ENABLE_SRIOV: BoolParam = BoolParam::new(false);
@@ -49,5 +60,8 @@ c_module_param_info!(__parm_enable_sriov, b"parm=enable_sriov:Enable support for
 /// `disable_denylist`: bind to denylisted devices too.
 pub(crate) static DISABLE_DENYLIST: BoolParam = BoolParam::new(false);
 c_module_param!(__param_disable_denylist, c"disable_denylist", bindings::param_ops_bool, 0o444, arg: DISABLE_DENYLIST.as_arg());
-c_module_param_info!(__parmtype_disable_denylist, b"parmtype=disable_denylist:bool\0");
+c_module_param_info!(
+    __parmtype_disable_denylist,
+    b"parmtype=disable_denylist:bool\0"
+);
 c_module_param_info!(__parm_disable_denylist, b"parm=disable_denylist:Disable use of device denylist. Disabling the denylist allows binding to devices with known errata that may lead to exploitable stability or security issues when accessed by untrusted users.\0");

@@ -16,13 +16,27 @@ mod tests {
 
     #[test]
     fn match_grammar() {
-        assert_eq!(parse_match(NAME, NAME), Ok(MatchRequest::Match { token: None }));
-        assert_eq!(parse_match(NAME, b"0000:01:10.00"), Ok(MatchRequest::NoMatch));
-        assert_eq!(parse_match(NAME, b"0000:01:10.0\tvf_token=x"), Ok(MatchRequest::NoMatch));
+        assert_eq!(
+            parse_match(NAME, NAME),
+            Ok(MatchRequest::Match { token: None })
+        );
+        assert_eq!(
+            parse_match(NAME, b"0000:01:10.00"),
+            Ok(MatchRequest::NoMatch)
+        );
+        assert_eq!(
+            parse_match(NAME, b"0000:01:10.0\tvf_token=x"),
+            Ok(MatchRequest::NoMatch)
+        );
         assert!(parse_match(NAME, b"0000:01:10.0 vf_token=").is_err());
         assert!(parse_match(NAME, b"0000:01:10.0 foo=bar").is_err());
         let with = b"0000:01:10.0  vf_token=52AC9BFF-3A88-4FBD-901A-0D767C3B6C97 ";
-        assert_eq!(parse_match(NAME, with), Ok(MatchRequest::Match { token: Some(uuid1()) }));
+        assert_eq!(
+            parse_match(NAME, with),
+            Ok(MatchRequest::Match {
+                token: Some(uuid1())
+            })
+        );
     }
 
     #[test]
@@ -31,12 +45,27 @@ mod tests {
         let u1 = uuid1();
         assert_eq!(check_token(Role::Pf(&mut pf), Some(&u1)), Ok(()));
         assert_eq!(check_token(Role::VfOfOurPf(&pf), Some(&u1)), Ok(()));
-        assert_eq!(check_token(Role::VfOfOurPf(&pf), None), Err(Denial::TokenRequired));
+        assert_eq!(
+            check_token(Role::VfOfOurPf(&pf), None),
+            Err(Denial::TokenRequired)
+        );
         assert_eq!(pf.vf_opened(), Ok(()));
-        assert_eq!(check_token(Role::Pf(&mut pf), None), Err(Denial::TokenRequired));
-        assert_eq!(check_token(Role::Pf(&mut pf), Some(&Uuid::default())), Err(Denial::IncorrectToken));
-        assert_eq!(check_token(Role::VfOfForeignPf, Some(&u1)), Err(Denial::PfNotBound));
-        assert_eq!(check_token(Role::Neither, Some(&u1)), Err(Denial::NotPfOrVf));
+        assert_eq!(
+            check_token(Role::Pf(&mut pf), None),
+            Err(Denial::TokenRequired)
+        );
+        assert_eq!(
+            check_token(Role::Pf(&mut pf), Some(&Uuid::default())),
+            Err(Denial::IncorrectToken)
+        );
+        assert_eq!(
+            check_token(Role::VfOfForeignPf, Some(&u1)),
+            Err(Denial::PfNotBound)
+        );
+        assert_eq!(
+            check_token(Role::Neither, Some(&u1)),
+            Err(Denial::NotPfOrVf)
+        );
         assert_eq!(Denial::TokenRequired.errno(), -13);
         assert_eq!(Denial::NotPfOrVf.errno(), -22);
     }

@@ -43,13 +43,19 @@ impl<const N: usize> StringParam<N> {
     pub(crate) const fn new() -> Self {
         Self {
             buf: Opaque::zeroed(),
-            kps: bindings::kparam_string { maxlen: N as u32, string: core::ptr::null_mut() },
+            kps: bindings::kparam_string {
+                maxlen: N as u32,
+                string: core::ptr::null_mut(),
+            },
         }
     }
 
     /// The `kparam_string` for `param_ops_string`, pointing at this parameter's buffer.
     pub(crate) const fn describe(&'static self) -> bindings::kparam_string {
-        bindings::kparam_string { maxlen: self.kps.maxlen, string: self.buf.get().cast() }
+        bindings::kparam_string {
+            maxlen: self.kps.maxlen,
+            string: self.buf.get().cast(),
+        }
     }
 
     /// The value as bytes, without the NUL.

@@ -122,11 +122,26 @@ impl<T: PciVfioDriver> Registration<T> {
     pub(crate) fn add_dynid(self: Pin<&Self>, id: &[u32; 6]) -> Result {
         // SAFETY: the driver is registered for as long as `self` lives.
         to_result(unsafe {
-            bindings::pci_add_dynid(self.driver.get(), id[0], id[1], id[2], id[3], id[4], id[5], 0)
+            bindings::pci_add_dynid(
+                self.driver.get(),
+                id[0],
+                id[1],
+                id[2],
+                id[3],
+                id[4],
+                id[5],
+                0,
+            )
         })
     }
 
-    unsafe extern "C" fn probe(pdev: *mut bindings::pci_dev, _id: *const bindings::pci_device_id) -> c_int {
+    /// # Safety
+    ///
+    /// Called by the PCI core with a device being probed by this driver.
+    unsafe extern "C" fn probe(
+        pdev: *mut bindings::pci_dev,
+        _id: *const bindings::pci_device_id,
+    ) -> c_int {
         // SAFETY: the PCI core passes a valid device being probed.
         let pci_dev = unsafe { &*pdev.cast::<pci::Device>() };
         from_result(|| {
@@ -138,6 +153,9 @@ impl<T: PciVfioDriver> Registration<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Called by the PCI core for a device this driver's `probe` accepted.
     unsafe extern "C" fn remove(pdev: *mut bindings::pci_dev) {
         // SAFETY: `remove` is only called for devices our `probe` accepted.
         let dev = unsafe { Device::<T>::from_bound(pdev) };
@@ -146,6 +164,9 @@ impl<T: PciVfioDriver> Registration<T> {
         unsafe { dev.remove() };
     }
 
+    /// # Safety
+    ///
+    /// Called by sysfs for a device bound to this driver, under its device lock.
     unsafe extern "C" fn sriov_configure(pdev: *mut bindings::pci_dev, nr: c_int) -> c_int {
         // SAFETY: sysfs calls this on a device bound to us, under its device lock.
         let dev = unsafe { Device::<T>::from_bound(pdev) };
@@ -176,11 +197,15 @@ impl<T: PciVfioDriver> Attr<T> {
             mode: 0o444,
             ..pin_init::zeroed()
         },
-        __bindgen_anon_1: bindings::device_attribute__bindgen_ty_1 { show: Some(Self::show) },
+        __bindgen_anon_1: bindings::device_attribute__bindgen_ty_1 {
+            show: Some(Self::show),
+        },
         __bindgen_anon_2: bindings::device_attribute__bindgen_ty_2 { store: None },
     });
-    const ATTRS: Static<[*mut bindings::attribute; 2]> =
-        Static([ptr::from_ref(&Self::ATTR.0.attr).cast_mut(), ptr::null_mut()]);
+    const ATTRS: Static<[*mut bindings::attribute; 2]> = Static([
+        ptr::from_ref(&Self::ATTR.0.attr).cast_mut(),
+        ptr::null_mut(),
+    ]);
     const GROUP: Static<bindings::attribute_group> = Static(bindings::attribute_group {
         __bindgen_anon_1: bindings::attribute_group__bindgen_ty_1 {
             is_visible: Some(Self::is_visible),
@@ -201,6 +226,9 @@ impl<T: PciVfioDriver> Attr<T> {
         unsafe { Device::<T>::from_bound(kernel::container_of!(dev, bindings::pci_dev, dev)) }
     }
 
+    /// # Safety
+    ///
+    /// Called by sysfs for this attribute of a device bound to this driver.
     unsafe extern "C" fn show(
         dev: *mut bindings::device,
         _attr: *mut bindings::device_attribute,
@@ -210,11 +238,14 @@ impl<T: PciVfioDriver> Attr<T> {
         let dev = unsafe { Self::device(dev) };
         match T::show_attr(dev) {
             // SAFETY: `buf` is the PAGE_SIZE sysfs buffer; the format takes one `unsigned int`.
-            Some(v) => unsafe { bindings::sysfs_emit(buf, c"%u\n".as_ptr().cast(), v) as isize },
+            Some(v) => unsafe { bindings::sysfs_emit(buf, c"%u\n".as_char_ptr(), v) as isize },
             None => EINVAL.to_errno() as isize,
         }
     }
 
+    /// # Safety
+    ///
+    /// Called by sysfs for this group, on the `kobject` of a device bound to this driver.
     unsafe extern "C" fn is_visible(
         kobj: *mut bindings::kobject,
         attr: *mut bindings::attribute,

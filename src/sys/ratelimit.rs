@@ -18,7 +18,10 @@ pub(crate) struct RateLimit {
 impl RateLimit {
     /// A fresh window.
     pub(crate) const fn new() -> Self {
-        Self { window_start_ns: AtomicU64::new(0), printed: AtomicU32::new(0) }
+        Self {
+            window_start_ns: AtomicU64::new(0),
+            printed: AtomicU32::new(0),
+        }
     }
 
     /// Whether one more line may be printed now. Races only blur the window edges.

@@ -36,8 +36,12 @@ pub(crate) trait VfioPciDriver: Sized + Send + Sync + 'static {
     /// The VF token check, on both the group and the cdev path.
     fn match_token(dev: &Device<Self>, token: Option<&[u8; 16]>) -> Result;
     /// `VFIO_DEVICE_FEATURE`: `None` hands the feature to vfio_pci_core.
-    fn device_feature(dev: &Device<Self>, flags: u32, arg: UserPtr, argsz: usize)
-        -> Option<Result<i32>>;
+    fn device_feature(
+        dev: &Device<Self>,
+        flags: u32,
+        arg: UserPtr,
+        argsz: usize,
+    ) -> Option<Result<i32>>;
 }
 
 /// A `struct vfio_pci_core_device`.
@@ -265,11 +269,14 @@ impl<T: VfioPciDriver> Ops<T> {
     });
     const TABLE: &'static raw::vfio_device_ops = &Self::OPS.0;
 
+    /// # Safety
+    ///
+    /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; `init` runs once, on the zeroed allocation.
     unsafe extern "C" fn init(vdev: *mut raw::vfio_device) -> c_int {
-        // SAFETY: vfio calls `init` on a zeroed allocation of `Device<T>` (see `probe`).
+        // vfio calls `init` on a zeroed allocation of `Device<T>` (see `probe`).
         let dev = vdev.cast::<Device<T>>();
         // SAFETY: `core` is the first field; the core device is not shared yet.
-        let core = unsafe { &*(&raw const (*dev).core) };
+        let core = unsafe { &(*dev).core };
         from_result(|| {
             let data = T::init(core)?;
             // SAFETY: `data` is uninitialised (zeroed) memory of the allocation.
@@ -284,6 +291,9 @@ impl<T: VfioPciDriver> Ops<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; `release` runs once, after a successful `init`.
     unsafe extern "C" fn release(vdev: *mut raw::vfio_device) {
         // SAFETY: `release` runs once, after a successful `init`, when the last reference is
         // gone: the data is initialised and unused.
@@ -293,12 +303,18 @@ impl<T: VfioPciDriver> Ops<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a successful `init`, with vfio's arguments.
     unsafe extern "C" fn open_device(vdev: *mut raw::vfio_device) -> c_int {
         // SAFETY: an op after `init`.
         let dev = unsafe { Device::<T>::from_vdev(vdev) };
         from_result(|| T::open_device(dev).map(|()| 0))
     }
 
+    /// # Safety
+    ///
+    /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a successful `init`, with vfio's arguments.
     unsafe extern "C" fn close_device(vdev: *mut raw::vfio_device) {
         // SAFETY: an op after `init`.
         let dev = unsafe { Device::<T>::from_vdev(vdev) };
@@ -307,6 +323,9 @@ impl<T: VfioPciDriver> Ops<T> {
         unsafe { raw::vfio_pci_core_close_device(vdev) };
     }
 
+    /// # Safety
+    ///
+    /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a successful `init`, with vfio's arguments.
     unsafe extern "C" fn match_(vdev: *mut raw::vfio_device, buf: *mut c_char) -> c_int {
         // SAFETY: an op after `init`.
         let dev = unsafe { Device::<T>::from_vdev(vdev) };
@@ -315,6 +334,9 @@ impl<T: VfioPciDriver> Ops<T> {
         from_result(|| T::match_name(dev, buf.to_bytes()).map(c_int::from))
     }
 
+    /// # Safety
+    ///
+    /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a successful `init`, with vfio's arguments.
     unsafe extern "C" fn match_token_uuid(
         vdev: *mut raw::vfio_device,
         uuid: *const bindings::uuid_t,
@@ -326,6 +348,9 @@ impl<T: VfioPciDriver> Ops<T> {
         from_result(|| T::match_token(dev, token).map(|()| 0))
     }
 
+    /// # Safety
+    ///
+    /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a successful `init`, with vfio's arguments.
     unsafe extern "C" fn device_feature(
         vdev: *mut raw::vfio_device,
         flags: u32,

@@ -44,3 +44,5 @@ check_rig() {
 	[ -e /sys/bus/pci/devices/$PLAIN ] || die "plain NIC not at $PLAIN"
 	[ "$(cat /sys/bus/pci/devices/$PF/sriov_totalvfs)" = 7 ] || die "igb PF has no 7 VFs"
 }
+# No WARN, BUG, oops or lockdep report in the kernel log.
+no_splat() { ! dmesg | grep -qE 'WARNING:|BUG:|Oops|Call Trace|possible circular locking|inconsistent lock state|possible recursive locking'; }

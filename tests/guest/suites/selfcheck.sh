@@ -23,5 +23,5 @@ check "C vfio-pci unbinds and unloads" sh -c "echo $PF > /sys/bus/pci/drivers/vf
 check "Rust vfio_pci module loads" load_rs_vfio_pci
 check "Rust module is vfio_pci in /proc/modules" grep -q '^vfio_pci ' /proc/modules
 check "Rust module unloads" rmmod vfio_pci
-check "no kernel warning or oops" sh -c "! dmesg | grep -qE 'WARNING:|BUG:|Oops|Call Trace'"
+check "no kernel warning, oops or lockdep report" no_splat
 verdict
