@@ -16,7 +16,8 @@ t0=$(date +%s); "$here/build-selftests.sh" "$kout" >/dev/null; echo "phase: self
 build_tools() {
 	mkdir -p "$CACHE/rig-bin"
 	for c in "$TOP"/tests/guest/bin/*.c; do
-		gcc -Wall -Werror -O2 -static -isystem "$kout/hdr/include" -o "$CACHE/rig-bin/$(basename "$c" .c)" "$c" -luuid
+		gcc -Wall -Werror -O2 -static -isystem "$kout/hdr/include" \
+			-I "$CACHE/src/linux-source-$KVER/tools/testing/selftests" -o "$CACHE/rig-bin/$(basename "$c" .c)" "$c" -luuid
 	done
 }
 phase tools build_tools

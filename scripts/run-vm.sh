@@ -30,7 +30,7 @@ timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-netdev user,id=n0,restrict=on -device igb,bus=rp1,netdev=n0 \
 	-netdev user,id=n1,restrict=on -device igb,bus=rp2,netdev=n1 \
 	-netdev user,id=n2,restrict=on -device e1000e,bus=rp3,netdev=n2 \
-	</dev/null 2>&1 | tr -d '\r' | tee "$log" | grep -v "^\[ *[0-9]*\.[0-9]*\]"
+	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" | grep --line-buffered -v "^\[ *[0-9]*\.[0-9]*\]"
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 124 ] && echo "run-vm: $suite timed out after ${timeout_s}s (log: $log)"

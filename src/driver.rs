@@ -32,10 +32,22 @@ kernel::sync::global_lock! {
     unsafe(uninit) static SRIOV_PFS: Mutex<KVec<SriovPf>> = KVec::new();
 }
 
+/// The rate limits of the token log lines, one per call site of C's check.
+const RATELIMIT_SITES: usize = 6;
+
+kernel::sync::global_lock! {
+    // SAFETY: initialised in module init (`init_globals`) before the driver is registered.
+    unsafe(uninit) static RATELIMITS: Mutex<[RateLimit; RATELIMIT_SITES]> =
+        [const { RateLimit::new() }; RATELIMIT_SITES];
+}
+
 /// Initialises the driver's global state; call once, before registering the driver.
 pub(crate) fn init_globals() {
     // SAFETY: called exactly once, from module init, before any other use.
-    unsafe { SRIOV_PFS.init() };
+    unsafe {
+        SRIOV_PFS.init();
+        RATELIMITS.init();
+    }
 }
 
 /// How the VF token applies to a device.
@@ -67,21 +79,23 @@ fn random_uuid() -> Uuid {
 }
 
 impl VfioPci {
-    /// Logs a refusal like C's `pci_info_ratelimited()`, one rate limit per message.
-    fn log_denial(core: &CoreDevice, denial: policy::Denial) {
-        static LIMITS: [RateLimit; 4] = [
-            RateLimit::new(),
-            RateLimit::new(),
-            RateLimit::new(),
-            RateLimit::new(),
-        ];
-        let slot = match denial {
-            policy::Denial::TokenRequired => 0,
-            policy::Denial::IncorrectToken => 1,
-            policy::Denial::PfNotBound => 2,
-            policy::Denial::NotPfOrVf => 3,
+    /// Logs a refusal like C's `pci_info_ratelimited()`: one rate limit per C call site
+    /// (the VF and PF branches of C's check each have their own).
+    fn log_denial(core: &CoreDevice, role: &TokenRole, denial: policy::Denial) {
+        let site = match (role, denial) {
+            (TokenRole::Vf(None), _) => 0,
+            (TokenRole::Vf(Some(_)), policy::Denial::TokenRequired) => 1,
+            (TokenRole::Vf(Some(_)), _) => 2,
+            (TokenRole::Pf(_), policy::Denial::TokenRequired) => 3,
+            (TokenRole::Pf(_), _) => 4,
+            (TokenRole::Neither, _) => 5,
         };
-        if LIMITS.get(slot).is_some_and(RateLimit::allow) {
+        // C's rate-limit state is named after the function that prints.
+        let allowed = RATELIMITS
+            .lock()
+            .get_mut(site)
+            .is_some_and(|l| l.allow(c"vfio_pci_core_match_token_uuid"));
+        if allowed {
             dev_info!(core.dev(), "{}\n", denial.message());
         }
     }
@@ -166,7 +180,7 @@ impl VfioPciDriver for VfioPci {
             TokenRole::Neither => policy::check_token(Role::Neither, given.as_ref()),
         };
         verdict.map_err(|denial| {
-            Self::log_denial(dev, denial);
+            Self::log_denial(dev, &dev.data().role, denial);
             Error::from_errno(denial.errno())
         })
     }

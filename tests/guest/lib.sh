@@ -46,3 +46,19 @@ check_rig() {
 }
 # No WARN, BUG, oops or lockdep report in the kernel log.
 no_splat() { ! dmesg | grep -qE 'WARNING:|BUG:|Oops|Call Trace|possible circular locking|inconsistent lock state|possible recursive locking'; }
+# run_timed SECONDS CMD...: runs CMD; on time-out prints where every task is blocked (wchan)
+# and the kernel log tail, then fails, so a hang is diagnosed instead of eating the VM timeout.
+run_timed() {
+	secs=$1; shift
+	timeout "$secs" "$@"
+	rc=$?
+	if [ $rc = 143 ] || [ $rc = 124 ]; then
+		echo "  TIMEOUT after ${secs}s: $*"
+		for p in /proc/[0-9]*; do
+			w=$(cat $p/wchan 2>/dev/null); c=$(cat $p/comm 2>/dev/null)
+			[ -n "$w" ] && [ "$w" != 0 ] && echo "  task ${p#/proc/} $c: $w"
+		done
+		dmesg | tail -n 40 | sed 's/^/  dmesg: /'
+	fi
+	return $rc
+}

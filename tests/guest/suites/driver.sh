@@ -49,7 +49,7 @@ check "users back to 0 after the processes exited" sh -c "[ \"\$(cat /sys/bus/pc
 check "VFs removed" sh -c "echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs"
 
 # The upstream selftest, unmodified, against the Rust driver.
-/selftests/vfio_pci_sriov_uapi_test $PF > /tmp/uapi.out 2>&1; rc=$?
+run_timed 300 /selftests/vfio_pci_sriov_uapi_test $PF > /tmp/uapi.out 2>&1; rc=$?
 echo "  vfio_pci_sriov_uapi_test (Rust driver): exit $rc, $(grep '^# Totals' /tmp/uapi.out)"
 [ $rc = 0 ] && ok "upstream vfio_pci_sriov_uapi_test passes against the Rust driver" || { cat /tmp/uapi.out; bad "upstream vfio_pci_sriov_uapi_test against the Rust driver"; }
 

@@ -6,7 +6,7 @@ check_rig
 # run_kselftest NAME ARGS...: runs an upstream test binary, prints its totals, counts it.
 run_kselftest() {
 	name=$1; shift
-	"/selftests/$name" "$@" > "/tmp/$name.out" 2>&1
+	run_timed 300 "/selftests/$name" "$@" > "/tmp/$name.out" 2>&1
 	rc=$?
 	totals=$(grep '^# Totals:' "/tmp/$name.out" | tail -n1)
 	echo "  $name: exit $rc, ${totals#\# }"

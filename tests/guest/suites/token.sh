@@ -1,0 +1,133 @@
+# The VF token kselftest of this project (tests/guest/bin/vfio_vf_token_test.c) against the
+# C vfio-pci and then against the Rust driver, in one boot; then the two runs compared case
+# by case: the errno of every step and the kernel log line the step produced.
+. /tests/lib.sh
+check_rig
+T=/selftests/vfio_vf_token_test
+P=/sys/module/vfio_pci/parameters
+D=/sys/bus/pci/devices
+
+vf_of() { basename "$(readlink $D/$1/virtfn$2)"; }
+# rec RUN CASE RESULT: a result of the suite's own steps, kept with the test's REC lines.
+rec() { echo "REC $2 $3" >> /tmp/rec.$1; }
+# write_errno VALUE FILE: writes VALUE to FILE, prints 0 or the errno name of the failure.
+write_errno() {
+	err=$( { echo "$1" > "$2"; } 2>&1 )
+	case $err in
+	"") echo 0 ;;
+	*"No such file"*) echo ENOENT ;;
+	*"resource busy"*) echo EBUSY ;;
+	*"Invalid argument"*) echo EINVAL ;;
+	*) echo "'$err'" ;;
+	esac
+}
+
+# setup RUN: PF and PLAIN to vfio-pci, two VFs (enable_sriov=0 refusing first), and a VF of
+# the host-igb PF bound to vfio-pci. Sets VF0, VF1, HOST_VF.
+setup() {
+	bind_to $PF vfio-pci && bind_to $PLAIN vfio-pci || return 1
+	echo 0 > $P/enable_sriov
+	rec $1 sriov.enable_sriov_0.create_vfs $(write_errno 2 $D/$PF/sriov_numvfs)
+	echo 1 > $P/enable_sriov
+	echo 2 > $D/$PF/sriov_numvfs || return 1
+	echo 0 > $P/enable_sriov
+	rec $1 sriov.enable_sriov_0.remove_vfs $(write_errno 0 $D/$PF/sriov_numvfs)
+	echo 1 > $P/enable_sriov
+	VF0=$(vf_of $PF 0) VF1=$(vf_of $PF 1)
+	echo 1 > $D/$HOST_PF/sriov_numvfs || return 1
+	HOST_VF=$(vf_of $HOST_PF 0)
+	bind_to $HOST_VF vfio-pci
+}
+
+teardown() {
+	echo $HOST_VF > /sys/bus/pci/drivers/vfio-pci/unbind
+	echo 0 > $D/$HOST_PF/sriov_numvfs
+	echo 0 > $D/$PF/sriov_numvfs
+	echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind
+	echo $PLAIN > /sys/bus/pci/drivers/vfio-pci/unbind
+	rmmod vfio_pci
+}
+
+# run_test RUN DRIVER-NAME: the kselftest; keeps its REC lines in /tmp/rec.RUN, its LOG lines in
+# /tmp/log.RUN.
+run_test() {
+	echo "  devices: PF=$PF VF0=$VF0 VF1=$VF1 PLAIN=$PLAIN HOST_VF=$HOST_VF"
+	run_timed 900 env PF=$PF VF0=$VF0 VF1=$VF1 PLAIN=$PLAIN HOST_VF=$HOST_VF $T > /tmp/out.$1 2>&1
+	rc=$?
+	grep '^REC ' /tmp/out.$1 >> /tmp/rec.$1
+	grep '^LOG ' /tmp/out.$1 > /tmp/log.$1
+	totals=$(grep '^# Totals:' /tmp/out.$1 | tail -n1)
+	echo "  vfio_vf_token_test ($2): exit $rc, ${totals#\# }"
+	if [ $rc = 0 ]; then
+		ok "token kselftest against $2 (${totals#\# Totals: })"
+	else
+		grep -E '^(not ok|#  +FAIL|# .*(Expected|expected|kernel logged)|  )' /tmp/out.$1 | head -n 80
+		bad "token kselftest against $2 (${totals#\# Totals: })"
+	fi
+}
+
+# table RUN: "case errno[ log: line]" per case, sorted.
+table() {
+	cat /tmp/rec.$1 /tmp/log.$1 | awk '
+		$1 == "REC" { v[$2] = $3 }
+		$1 == "LOG" { l[$2] = l[$2] " log: " substr($0, length($1) + length($2) + 3); v[$2] = v[$2] }
+		END { for (k in v) print k, v[k] l[k] }' | sort
+}
+
+for run in c rs; do
+	: > /tmp/rec.$run; : > /tmp/log.$run
+	if [ $run = c ]; then
+		name="C vfio-pci"; load_c_vfio_pci enable_sriov=1
+	else
+		name="Rust vfio_pci"; load_rs_vfio_pci enable_sriov=1
+	fi || { bad "$name loads"; continue; }
+	if setup $run; then
+		run_test $run "$name"
+	else
+		bad "$name: devices bound and VFs created"
+	fi
+	teardown
+done
+
+table c > /tmp/table.c
+table rs > /tmp/table.rs
+awk '
+	NR == FNR { c[$1] = substr($0, length($1) + 2); next }
+	{ r[$1] = substr($0, length($1) + 2) }
+	END {
+		for (k in c) all[k] = 1
+		for (k in r) all[k] = 1
+		for (k in all) {
+			n++
+			if ((k in c) && (k in r) && c[k] == r[k]) { same++; continue }
+			printf "  differs: %s\n    C:    %s\n    Rust: %s\n", k,
+				(k in c) ? c[k] : "(no such case)", (k in r) ? r[k] : "(no such case)"
+		}
+		printf "differential: %d cases, %d identical\n", n, same
+		exit (n == 0 || n != same)
+	}' /tmp/table.c /tmp/table.rs > /tmp/differential
+rc=$?
+cat /tmp/differential
+[ $rc = 0 ] && ok "$(tail -n1 /tmp/differential)" || bad "$(tail -n1 /tmp/differential)"
+
+# The distinct VF token log lines of each run, with their BDF.
+for run in c rs; do
+	sed 's/^LOG [^ ]* //' /tmp/log.$run | sort -u > /tmp/lines.$run
+done
+sed 's/^/  C logged: /' /tmp/lines.c
+check "C vfio-pci logged each of the four VF token lines" sh -c "
+	grep -q 'VF token required to access device' /tmp/lines.c &&
+	grep -q 'Incorrect VF token provided for device' /tmp/lines.c &&
+	grep -q 'VF token incorrectly provided, PF not bound to vfio-pci' /tmp/lines.c &&
+	grep -q 'VF token incorrectly provided, not a PF or VF' /tmp/lines.c"
+if cmp -s /tmp/lines.c /tmp/lines.rs; then
+	ok "the Rust driver logged the same $(wc -l < /tmp/lines.c) distinct VF token lines"
+else
+	diff /tmp/lines.c /tmp/lines.rs | sed 's/^/  /'
+	bad "the Rust driver logged other VF token lines than C"
+fi
+check "no VF token in the kernel log" sh -c "! dmesg | grep -qi \
+	-e 52ac9bff-3a88-4fbd-901a-0d767c3b6c97 -e 88594674-90a0-47a9-aea8-9d9b352ac08a \
+	-e 1c3b3d0e-7a2f-4b41-9f64-3e5a0c2d8b17"
+check "no kernel warning, oops or lockdep report" no_splat
+verdict

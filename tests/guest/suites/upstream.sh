@@ -1,0 +1,52 @@
+# Every upstream vfio kselftest of the 7.3 tree, unmodified, run through its own
+# scripts/setup.sh + run.sh conventions, against C vfio-pci and then the Rust driver in one
+# boot. A test must pass, or be skipped exactly as it is with the C driver.
+. /tests/lib.sh
+check_rig
+TESTS="vfio_pci_sriov_uapi_test vfio_pci_device_test vfio_pci_driver_test vfio_dma_mapping_test
+	vfio_dma_mapping_mmio_test vfio_iommufd_setup_test vfio_pci_device_init_perf_test"
+# 2 MiB huge pages for the hugetlb variants of the DMA mapping tests.
+echo 64 > /proc/sys/vm/nr_hugepages
+
+# run_all LABEL: runs every test on $PF; writes /tmp/res.LABEL with "test status pass skip fail".
+run_all() {
+	label=$1
+	: > /tmp/res.$label
+	bash /selftests/scripts/setup.sh $PF > /tmp/setup.$label 2>&1 || { cat /tmp/setup.$label; bad "$label: upstream setup.sh $PF"; return; }
+	for t in $TESTS; do
+		run_timed 600 bash /selftests/scripts/run.sh /selftests/$t > /tmp/$t.$label 2>&1
+		rc=$?
+		totals=$(grep '^# Totals:' /tmp/$t.$label | tail -n1)
+		p=$(echo "$totals" | sed -n 's/.* pass:\([0-9]*\).*/\1/p')
+		s=$(echo "$totals" | sed -n 's/.* skip:\([0-9]*\).*/\1/p')
+		f=$(echo "$totals" | sed -n 's/.* fail:\([0-9]*\).*/\1/p')
+		case $rc in 0) st=pass ;; 4) st=skip ;; *) st="fail($rc)" ;; esac
+		echo "$t $st ${p:-0} ${s:-0} ${f:-0}" >> /tmp/res.$label
+	done
+	bash /selftests/scripts/cleanup.sh > /dev/null 2>&1
+}
+
+load_c_vfio_pci enable_sriov=1 || die "C vfio-pci does not load"
+run_all c
+rmmod vfio_pci
+load_rs_vfio_pci enable_sriov=1 || die "Rust vfio_pci does not load"
+run_all rs
+rmmod vfio_pci
+
+printf '  %-32s %-22s %-22s\n' test "C vfio-pci (pass/skip)" "Rust (pass/skip)"
+for t in $TESTS; do
+	c=$(grep "^$t " /tmp/res.c) r=$(grep "^$t " /tmp/res.rs)
+	set -- $c; cst=$2 cp=$3 cs=$4
+	set -- $r; rst=$2 rp=$3 rsk=$4
+	printf '  %-32s %-22s %-22s\n' $t "$cst $cp/$cs" "$rst $rp/$rsk"
+	case $rst in
+	pass) [ "$rsk" = "$cs" ] && ok "$t passes against the Rust driver ($rp passed, $rsk skipped, C: $cp/$cs)" ||
+		bad "$t: Rust skips $rsk cases, C skips $cs" ;;
+	skip) [ "$cst" = skip ] && skip "$t: skipped by both drivers: $(grep -m1 -i 'skip' /tmp/$t.rs)" ||
+		bad "$t skipped with Rust but $cst with C" ;;
+	*) tail -n 30 /tmp/$t.rs; bad "$t fails against the Rust driver ($rst)" ;;
+	esac
+	case $cst in fail*) echo "  note: $t fails against the C driver too ($cst)"; tail -n 15 /tmp/$t.c ;; esac
+done
+check "no kernel warning, oops or lockdep report" no_splat
+verdict
