@@ -15,12 +15,14 @@ log=$logdir/$suite.log
 initrd=$CACHE/initramfs-$suite.cpio.gz
 "$here/mkinitramfs.sh" "$kout" "$TOP/vfio_pci.ko" "$selftests" "$initrd"
 
-accel=tcg
+# Single-threaded TCG: multi-threaded TCG with intel-iommu interrupt remapping was seen to
+# hang the guest (all vCPUs idle, timers dead) and once to abort in iotlb_to_section().
+accel=tcg,thread=single
 [ "${RIG_KVM:-0}" = 1 ] && accel=kvm
 set +e
 timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
-	-machine q35,accel=$accel -cpu max -m 2G -smp 2 \
-	-nodefaults -vga none -display none -no-reboot -serial stdio -monitor none \
+	-machine q35 -accel "$accel" -cpu max -m 2G -smp 2 \
+	-nodefaults -vga none -display none -no-reboot -serial stdio -monitor "unix:$CACHE/monitor-$suite.sock,server,nowait" \
 	-kernel "$kout/arch/x86/boot/bzImage" -initrd "$initrd" \
 	-append "console=ttyS0 intel_iommu=on panic=-1 rig.suite=$suite" \
 	-device intel-iommu,intremap=on,caching-mode=on \

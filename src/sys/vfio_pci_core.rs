@@ -193,6 +193,11 @@ impl<T: VfioPciDriver> Device<T> {
         };
         let vdev = kernel::error::from_err_ptr(vdev)?;
         let core = vdev.cast::<raw::vfio_pci_core_device>();
+        #[cfg(CONFIG_VFIO_PCI_DMABUF)]
+        // SAFETY: `core` is not registered yet; the ops table is static (as C vfio-pci's).
+        unsafe {
+            (*core).pci_ops = &raw const PCI_OPS.0;
+        }
         // SAFETY: the device is being probed; drvdata is ours to set.
         unsafe { bindings::dev_set_drvdata(&raw mut (*raw_pdev).dev, core.cast()) };
         // SAFETY: `core` was fully initialised by `_vfio_alloc_device` and its `init` op.
@@ -233,6 +238,18 @@ impl<T: VfioPciDriver> Device<T> {
         }
     }
 }
+
+/// vfio-pci's `vfio_pci_device_ops`: DMA-buf export of BARs, as C vfio-pci sets them.
+#[cfg(CONFIG_VFIO_PCI_DMABUF)]
+static PCI_OPS: OpsTable2 = OpsTable2(raw::vfio_pci_device_ops {
+    get_dmabuf_phys: Some(raw::vfio_pci_core_get_dmabuf_phys),
+});
+#[cfg(CONFIG_VFIO_PCI_DMABUF)]
+#[repr(transparent)]
+struct OpsTable2(raw::vfio_pci_device_ops);
+#[cfg(CONFIG_VFIO_PCI_DMABUF)]
+// SAFETY: never written; points at a function only.
+unsafe impl Sync for OpsTable2 {}
 
 /// The `vfio_device_ops` of a driver `T`.
 pub(crate) struct Ops<T>(PhantomData<T>);

@@ -46,19 +46,30 @@ check_rig() {
 }
 # No WARN, BUG, oops or lockdep report in the kernel log.
 no_splat() { ! dmesg | grep -qE 'WARNING:|BUG:|Oops|Call Trace|possible circular locking|inconsistent lock state|possible recursive locking'; }
-# run_timed SECONDS CMD...: runs CMD; on time-out prints where every task is blocked (wchan)
-# and the kernel log tail, then fails, so a hang is diagnosed instead of eating the VM timeout.
+# run_timed SECONDS CMD...: runs CMD; if it is still running after SECONDS, prints to the
+# console where every task is blocked (state and wchan) and the kernel log tail, then kills
+# it: a hang is diagnosed instead of eating the VM's time-out.
 run_timed() {
 	secs=$1; shift
-	timeout "$secs" "$@"
+	"$@" &
+	pid=$!
+	(
+		sleep "$secs"
+		kill -0 $pid 2>/dev/null || exit 0
+		{
+			echo "  TIMEOUT after ${secs}s: $*"
+			for p in /proc/[0-9]*; do
+				st=$(sed -n 's/^State:[[:space:]]*//p' $p/status 2>/dev/null)
+				w=$(cat $p/wchan 2>/dev/null); c=$(cat $p/comm 2>/dev/null)
+				case $st in S*|D*) [ -n "$w" ] && [ "$w" != 0 ] && echo "  task ${p#/proc/} $c $st: $w" ;; esac
+			done
+			dmesg | tail -n 40 | sed 's/^/  dmesg: /'
+		} > /dev/console 2>&1
+		kill -9 $pid 2>/dev/null
+	) &
+	watchdog=$!
+	wait $pid
 	rc=$?
-	if [ $rc = 143 ] || [ $rc = 124 ]; then
-		echo "  TIMEOUT after ${secs}s: $*"
-		for p in /proc/[0-9]*; do
-			w=$(cat $p/wchan 2>/dev/null); c=$(cat $p/comm 2>/dev/null)
-			[ -n "$w" ] && [ "$w" != 0 ] && echo "  task ${p#/proc/} $c: $w"
-		done
-		dmesg | tail -n 40 | sed 's/^/  dmesg: /'
-	fi
+	kill $watchdog 2>/dev/null
 	return $rc
 }
