@@ -54,7 +54,7 @@ echo "phase: lint $(( $(date +%s) - t0 ))s"
 # 3. VM suites; each prints its checks and a RIG-VERDICT line.
 for suite in ${RIG_SUITES:-selfcheck driver token upstream}; do
 	t0=$(date +%s)
-	"$here/run-vm.sh" "$suite" 1200 | grep --line-buffered -E '^(ok|not ok|  |RIG-VERDICT|run-vm)'
+	"$here/run-vm.sh" "$suite" "${RIG_SUITE_TIMEOUT:-2400}" | grep --line-buffered -E '^(ok|not ok|  |RIG-VERDICT|run-vm)'
 	line=$(grep -a '^RIG-VERDICT:' "$CACHE/logs/$suite.log" | tail -n1)
 	p=$(sed -n 's/.*pass=\([0-9]*\).*/\1/p' <<<"$line")
 	f=$(sed -n 's/.*fail=\([0-9]*\).*/\1/p' <<<"$line")

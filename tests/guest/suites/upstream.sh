@@ -14,8 +14,10 @@ run_all() {
 	: > /tmp/res.$label
 	bash /selftests/scripts/setup.sh $PF > /tmp/setup.$label 2>&1 || { cat /tmp/setup.$label; bad "$label: upstream setup.sh $PF"; return; }
 	for t in $TESTS; do
-		run_timed 600 bash /selftests/scripts/run.sh /selftests/$t > /tmp/$t.$label 2>&1
+		t0=$(date +%s)
+		run_timed 900 bash /selftests/scripts/run.sh /selftests/$t > /tmp/$t.$label 2>&1
 		rc=$?
+		echo "  $label: $t exit $rc in $(( $(date +%s) - t0 ))s"
 		totals=$(grep '^# Totals:' /tmp/$t.$label | tail -n1)
 		p=$(echo "$totals" | sed -n 's/.* pass:\([0-9]*\).*/\1/p')
 		s=$(echo "$totals" | sed -n 's/.* skip:\([0-9]*\).*/\1/p')
