@@ -56,6 +56,11 @@ echo "  vfio_pci_sriov_uapi_test (Rust driver): exit $rc, $(grep '^# Totals' /tm
 check "PF unbinds" sh -c "echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind"
 check "plain NIC unbinds" sh -c "echo $PLAIN > /sys/bus/pci/drivers/vfio-pci/unbind"
 check "module unloads" rmmod vfio_pci
+echo > /sys/bus/pci/devices/$PLAIN/driver_override
+check "ids=8086:10d3 binds the e1000e at load, without driver_override" sh -c "
+	insmod /rs/vfio_pci.ko ids=8086:10d3 && [ \"\$(basename \$(readlink /sys/bus/pci/devices/$PLAIN/driver))\" = vfio-pci ] &&
+	dmesg | grep -q 'vfio_pci: add \[8086:10d3\[ffffffff:ffffffff\]\] class 0x000000/00000000' &&
+	echo $PLAIN > /sys/bus/pci/drivers/vfio-pci/unbind && rmmod vfio_pci"
 check "with C vfio-pci loaded, the Rust module refuses to load" sh -c "insmod $MODDIR/vfio-pci.ko && ! insmod /rs/vfio_pci.ko 2>/dev/null && rmmod vfio_pci"
 check "no kernel warning, oops or lockdep report" no_splat
 dmesg | grep -E 'vfio' | tail -n 30 | sed 's/^/  dmesg: /'
