@@ -10,6 +10,15 @@ pub(crate) mod ratelimit;
 pub(crate) mod raw;
 pub(crate) mod vfio_pci_core;
 
+/// A read-only C table (ops, ids, attributes) that may live in a `static` or be promoted from
+/// a `const`, although it holds raw pointers.
+#[repr(transparent)]
+pub(crate) struct CTable<T>(pub(crate) T);
+
+// SAFETY: a `CTable` is never written after construction and only points at static data and
+// functions, so sharing it between threads is sound.
+unsafe impl<T> Sync for CTable<T> {}
+
 /// Fills `buf` from the kernel's CSPRNG (`get_random_bytes`).
 pub(crate) fn random_bytes(buf: &mut [u8]) {
     // SAFETY: `buf` is valid for writes of its length.

@@ -31,7 +31,6 @@ impl BoolParam {
 /// A string parameter of at most `N - 1` bytes (`module_param_string`).
 pub(crate) struct StringParam<const N: usize> {
     buf: Opaque<[u8; N]>,
-    kps: bindings::kparam_string,
 }
 
 // SAFETY: the buffer is written only by the kernel's parameter parser at load time, before
@@ -39,21 +38,17 @@ pub(crate) struct StringParam<const N: usize> {
 unsafe impl<const N: usize> Sync for StringParam<N> {}
 
 impl<const N: usize> StringParam<N> {
-    /// An empty string parameter; its `kparam_string` is filled by `describe`.
+    /// An empty string parameter.
     pub(crate) const fn new() -> Self {
         Self {
             buf: Opaque::zeroed(),
-            kps: bindings::kparam_string {
-                maxlen: N as u32,
-                string: core::ptr::null_mut(),
-            },
         }
     }
 
     /// The `kparam_string` for `param_ops_string`, pointing at this parameter's buffer.
     pub(crate) const fn describe(&'static self) -> bindings::kparam_string {
         bindings::kparam_string {
-            maxlen: self.kps.maxlen,
+            maxlen: N as u32,
             string: self.buf.get().cast(),
         }
     }
@@ -67,13 +62,6 @@ impl<const N: usize> StringParam<N> {
         bytes.get(..len).unwrap_or(&[])
     }
 }
-
-/// A `kparam_string` that can live in a `static`.
-#[repr(transparent)]
-pub(crate) struct KParamString(pub(crate) bindings::kparam_string);
-
-// SAFETY: it only points at a `StringParam` buffer, which is `Sync`.
-unsafe impl Sync for KParamString {}
 
 /// Declares a module parameter in the `__param` section, as `module_param()` does.
 ///

@@ -7,7 +7,7 @@
 //! `err_handler` or `driver_managed_dma`. The core also writes `driver.pm`, so the
 //! `struct pci_driver` lives in writable, pinned memory.
 
-use super::{raw, vfio_pci_core::Device, vfio_pci_core::VfioPciDriver};
+use super::{raw, vfio_pci_core::Device, vfio_pci_core::VfioPciDriver, CTable};
 use core::{marker::PhantomData, ptr};
 use kernel::{
     bindings,
@@ -50,12 +50,8 @@ unsafe impl<T: PciVfioDriver> Sync for Registration<T> {}
 
 /// The id table: match every device, but only through `driver_override`
 /// (`PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID)`), then the terminator.
-#[repr(transparent)]
-struct IdTable([bindings::pci_device_id; 2]);
-// SAFETY: read-only data without pointers.
-unsafe impl Sync for IdTable {}
 const ANY: u32 = bindings::PCI_ANY_ID as u32;
-static ID_TABLE: IdTable = IdTable([
+static ID_TABLE: CTable<[bindings::pci_device_id; 2]> = CTable([
     bindings::pci_device_id {
         vendor: ANY,
         device: ANY,
@@ -185,13 +181,8 @@ impl<T: PciVfioDriver> PinnedDrop for Registration<T> {
 /// The driver's read-only sysfs attribute, shown only where `T::show_attr` has a value.
 struct Attr<T>(PhantomData<T>);
 
-#[repr(transparent)]
-struct Static<X>(X);
-// SAFETY: read-only tables of pointers to static data and functions.
-unsafe impl<X> Sync for Static<X> {}
-
 impl<T: PciVfioDriver> Attr<T> {
-    const ATTR: Static<bindings::device_attribute> = Static(bindings::device_attribute {
+    const ATTR: CTable<bindings::device_attribute> = CTable(bindings::device_attribute {
         attr: bindings::attribute {
             name: kernel::str::as_char_ptr_in_const_context(T::ATTR_NAME),
             mode: 0o444,
@@ -202,11 +193,11 @@ impl<T: PciVfioDriver> Attr<T> {
         },
         __bindgen_anon_2: bindings::device_attribute__bindgen_ty_2 { store: None },
     });
-    const ATTRS: Static<[*mut bindings::attribute; 2]> = Static([
+    const ATTRS: CTable<[*mut bindings::attribute; 2]> = CTable([
         ptr::from_ref(&Self::ATTR.0.attr).cast_mut(),
         ptr::null_mut(),
     ]);
-    const GROUP: Static<bindings::attribute_group> = Static(bindings::attribute_group {
+    const GROUP: CTable<bindings::attribute_group> = CTable(bindings::attribute_group {
         __bindgen_anon_1: bindings::attribute_group__bindgen_ty_1 {
             is_visible: Some(Self::is_visible),
         },
@@ -215,8 +206,8 @@ impl<T: PciVfioDriver> Attr<T> {
         },
         ..pin_init::zeroed()
     });
-    const GROUPS: Static<[*const bindings::attribute_group; 2]> =
-        Static([ptr::from_ref(&Self::GROUP.0), ptr::null()]);
+    const GROUPS: CTable<[*const bindings::attribute_group; 2]> =
+        CTable([ptr::from_ref(&Self::GROUP.0), ptr::null()]);
 
     /// # Safety
     ///

@@ -5,7 +5,7 @@
 //! table (driver callbacks where the driver has them, `vfio_pci_core_*` otherwise), and the
 //! core entry points the driver calls.
 
-use super::raw;
+use super::{raw, CTable};
 use core::{marker::PhantomData, mem::offset_of, ptr};
 use kernel::{
     bindings, container_of, device,
@@ -125,13 +125,6 @@ impl CoreDevice {
         to_result(unsafe { raw::vfio_pci_core_enable(self.as_raw()) })
     }
 
-    /// `vfio_pci_core_disable`: undoes `enable` when `open_device` fails after it.
-    #[allow(dead_code)]
-    pub(crate) fn disable(&self) {
-        // SAFETY: as for `enable`, after a successful `enable`.
-        unsafe { raw::vfio_pci_core_disable(self.as_raw()) }
-    }
-
     /// `vfio_pci_core_finish_enable`: the last step of `open_device`.
     pub(crate) fn finish_enable(&self) {
         // SAFETY: as for `enable`, after a successful `enable`.
@@ -241,27 +234,15 @@ impl<T: VfioPciDriver> Device<T> {
 
 /// vfio-pci's `vfio_pci_device_ops`: DMA-buf export of BARs, as C vfio-pci sets them.
 #[cfg(CONFIG_VFIO_PCI_DMABUF)]
-static PCI_OPS: OpsTable2 = OpsTable2(raw::vfio_pci_device_ops {
+static PCI_OPS: CTable<raw::vfio_pci_device_ops> = CTable(raw::vfio_pci_device_ops {
     get_dmabuf_phys: Some(raw::vfio_pci_core_get_dmabuf_phys),
 });
-#[cfg(CONFIG_VFIO_PCI_DMABUF)]
-#[repr(transparent)]
-struct OpsTable2(raw::vfio_pci_device_ops);
-#[cfg(CONFIG_VFIO_PCI_DMABUF)]
-// SAFETY: never written; points at a function only.
-unsafe impl Sync for OpsTable2 {}
 
 /// The `vfio_device_ops` of a driver `T`.
 pub(crate) struct Ops<T>(PhantomData<T>);
 
-/// A read-only ops table that may live in a `static`.
-#[repr(transparent)]
-struct OpsTable(raw::vfio_device_ops);
-// SAFETY: the table is never written and only points at static data and functions.
-unsafe impl Sync for OpsTable {}
-
 impl<T: VfioPciDriver> Ops<T> {
-    const OPS: OpsTable = OpsTable(raw::vfio_device_ops {
+    const OPS: CTable<raw::vfio_device_ops> = CTable(raw::vfio_device_ops {
         name: kernel::str::as_char_ptr_in_const_context(T::NAME).cast_mut(),
         init: Some(Self::init),
         release: Some(Self::release),
