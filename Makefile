@@ -4,11 +4,12 @@
 #   make rig             setup + rig kernel (cached) + module + selftests
 #   make demo            boot the rig VM and show the VF token flow
 #   make check           every test; ends with "N passed, N failed"
+#   make bench           Rust driver vs C vfio-pci, VF token paths timed in one VM boot
 KDIR ?= /lib/modules/$(shell uname -r)/build
 LLVM ?= -19
 export LLVM
 
-.PHONY: all modules clean rig demo check clippy
+.PHONY: all modules clean rig demo check clippy bench
 all modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
@@ -26,3 +27,6 @@ demo:
 
 check:
 	scripts/check.sh
+
+bench:
+	scripts/bench.sh

@@ -3,6 +3,7 @@
 # second igb left to the host igb driver, and an e1000e (no SR-IOV). Prints the guest's
 # console and exits 0 only if the guest's verdict line says no check failed.
 # Usage: run-vm.sh SUITE [TIMEOUT_SECONDS]     (the module and kernel must be built: make rig)
+# RIG_APPEND="k=v ...": extra kernel command line words for the suite (e.g. rig.iters=200).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
@@ -24,7 +25,7 @@ timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-machine q35 -accel "$accel" -cpu max -m 2G -smp 2 \
 	-nodefaults -vga none -display none -no-reboot -serial stdio -monitor "unix:$CACHE/monitor-$suite.sock,server,nowait" \
 	-kernel "$kout/arch/x86/boot/bzImage" -initrd "$initrd" \
-	-append "console=ttyS0 intel_iommu=on panic=-1 rig.suite=$suite" \
+	-append "console=ttyS0 intel_iommu=on panic=-1 rig.suite=$suite${RIG_APPEND:+ $RIG_APPEND}" \
 	-device intel-iommu,intremap=on,caching-mode=on \
 	-device pcie-root-port,id=rp1,slot=1,chassis=1,bus=pcie.0,addr=0x10 \
 	-device pcie-root-port,id=rp2,slot=2,chassis=2,bus=pcie.0,addr=0x11 \
