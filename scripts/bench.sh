@@ -16,11 +16,17 @@ set +e
 RIG_APPEND="rig.rounds=$rounds rig.iters=$iters rig.open_iters=$open_iters" "$here/run-vm.sh" bench 3600
 vm_rc=$?
 set -e
+# Module size: all .text sections of the Rust module and of the C vfio-pci.ko of the same
+# kernel (C keeps most of the driver in vfio-pci-core.ko, which both use).
+kout=$(cat "$CACHE/current-kernel")
+text_of() { llvm-size-19 -A "$1" | awk '$1 ~ /^\.text/ { s += $2 } END { print s }'; }
+c_ko=$(find "$kout/modinst" -name vfio-pci.ko | head -n1)
+rs_text=$(text_of "$TOP/vfio_pci.ko") c_text=$(text_of "$c_ko")
 mkdir -p "$TOP/results"
 out=$TOP/results/bench-$(date +%Y%m%d-%H%M%S).json
-python3 - "$CACHE/logs/bench.log" "$out" "$rounds" "$iters" "$vm_rc" "$open_iters" <<'EOF'
+python3 - "$CACHE/logs/bench.log" "$out" "$rounds" "$iters" "$vm_rc" "$open_iters" "$c_text" "$rs_text" <<'EOF'
 import json, re, statistics, sys
-log, out, rounds, iters, vm_rc, open_iters = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:7])
+log, out, rounds, iters, vm_rc, open_iters, c_text, rs_text = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:9])
 rec = {}  # metric -> driver -> round -> {field: value}
 for line in open(log, errors="replace"):
     m = re.match(r"BENCHREC (\S+) (\d+) (\S+) (.*)", line.strip())
@@ -32,7 +38,8 @@ for line in open(log, errors="replace"):
         rec.setdefault(metric, {}).setdefault(drv, {})[rnd] = fields
 if not rec:
     sys.exit("bench: no BENCHREC lines in " + log)
-res = {"rounds": rounds, "iters": iters, "open_iters": open_iters, "vm_exit": vm_rc, "metrics": {}}
+res = {"rounds": rounds, "iters": iters, "open_iters": open_iters, "vm_exit": vm_rc, "metrics": {},
+       "text_bytes": {"c": c_text, "rs": rs_text}}
 print(f"{'metric':<18} {'C median':>12} {'Rust median':>12} {'Rust/C':>7} {'min-max over rounds':>20}  rounds")
 for metric in sorted(rec):
     c, rs = rec[metric].get("c", {}), rec[metric].get("rs", {})
@@ -49,6 +56,7 @@ for metric in sorted(rec):
     rng = f"{min(per):.2f}-{max(per):.2f}" if per else "-"
     rat = "-" if ratio is None else f"{ratio:.2f}"
     print(f"{metric:<18} {fmt(cm):>12} {fmt(rm):>12} {rat:>7} {rng:>20}  {len(c)}/{len(rs)}")
+print(f"{'module .text':<18} {c_text:>11}B {rs_text:>11}B {rs_text / c_text:>7.2f}")
 json.dump(res, open(out, "w"), indent=1, sort_keys=True)
 print("bench: wrote", out)
 EOF
