@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Builds the rig kernel (tinyconfig + kvm_guest.config + scripts/kconfig/rig.config) with
-# LLVM=-19 into a cache folder keyed by kernel version, fragment and toolchain. A warm run
+# LLVM=-19 into a cache folder keyed by kernel version, fragments and toolchain. A warm run
 # only checks the key. Prints the build folder on stdout.
+# Usage: build-kernel.sh [rig|debug]   (debug adds scripts/kconfig/debug.config: KASAN, ...)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 die() { echo "build-kernel: $*" >&2; exit 1; }
+variant=${1:-rig}
+fragments=("$here/kconfig/rig.config")
+case "$variant" in
+rig) ;;
+debug) fragments+=("$here/kconfig/debug.config") ;;
+*) die "unknown variant '$variant' (rig or debug)" ;;
+esac
 
 pkgver=$(cat "$CACHE/pkg/linux-source-$KVER/VERSION" 2>/dev/null) || die "run scripts/setup.sh first"
 src=$CACHE/src/linux-source-$KVER
@@ -15,28 +23,29 @@ if [ ! -f "$src/.extracted-$pkgver" ]; then
 	touch "$src/.extracted-$pkgver"
 fi
 rust_lib_src=$CACHE/pkg/rust-src/root/usr/lib/rustlib/src/rust/library
-key=$( { echo "$pkgver"; cat "$here/kconfig/rig.config"; rustc --version; clang-19 --version | head -1;
+key=$( { echo "$pkgver"; cat "${fragments[@]}"; rustc --version; clang-19 --version | head -1;
          bindgen --version; } | sha256sum | cut -c1-16)
-out=$CACHE/kernel-$KVER-$key
+suffix=; [ "$variant" = rig ] || suffix=-$variant
+out=$CACHE/kernel-$KVER$suffix-$key
 mk() { make -C "$src" O="$out" ARCH=x86_64 LLVM=-19 RUST_LIB_SRC="$rust_lib_src" "$@"; }
 
 if [ -f "$out/.done" ]; then
 	echo "build-kernel: cached $out" >&2
 	echo "$out"; exit 0
 fi
-echo "build-kernel: building into $out (about 10 min on 2 cores)" >&2
+echo "build-kernel: building into $out (about 10 min on 2 cores, debug about 20)" >&2
 rm -rf "$out"; mkdir -p "$out"
 mk rustavailable >&2 || die "Rust toolchain not usable by the kernel (make rustavailable)"
 mk tinyconfig >/dev/null
 "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-	"$src/kernel/configs/kvm_guest.config" "$here/kconfig/rig.config" >/dev/null
+	"$src/kernel/configs/kvm_guest.config" "${fragments[@]}" >/dev/null
 mk olddefconfig >/dev/null
 # Every option of the fragment must have stuck, or the rig tests something else.
 missing=0
 while IFS= read -r line; do
 	case "$line" in CONFIG_*=*) ;; *) continue ;; esac
 	grep -qx "$line" "$out/.config" || { echo "build-kernel: option did not stick: $line" >&2; missing=1; }
-done < "$here/kconfig/rig.config"
+done < <(cat "${fragments[@]}")
 [ $missing = 0 ] || die "kernel config is missing options (see above)"
 mk -j"$(nproc)" bzImage modules >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; die "kernel build failed, log in $out/build.log"; }
 mk modules_install INSTALL_MOD_PATH="$out/modinst" INSTALL_MOD_STRIP=1 >/dev/null

@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
 # Everything the VM suites need, each step cached where it can be: setup, rig kernel, this
 # module against it, the upstream selftests. Prints phase timings.
+# Usage: rig.sh [rig|debug]   (debug: the KASAN/lockdep/kmemleak/failslab kernel of issue 6;
+# the module is then built in a copy under the cache, so the two builds never mix.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
+variant=${1:-rig}
 phase() { local name=$1 t0; shift; t0=$(date +%s); "$@"; echo "phase: $name $(( $(date +%s) - t0 ))s"; }
 build_module() {
-	make -s -C "$TOP" KDIR="$kout" ${CLIPPY:+CLIPPY=1} modules
+	local dir=$TOP
+	if [ "$variant" != rig ]; then
+		dir=$CACHE/module-$variant; mkdir -p "$dir"
+		rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+			"$TOP/Kbuild" "$TOP/Makefile" "$TOP/src" "$TOP/scripts" "$dir/"
+	fi
+	make -s -C "$dir" KDIR="$kout" ${CLIPPY:+CLIPPY=1} modules
 }
 phase setup "$here/setup.sh"
-t0=$(date +%s); kout=$("$here/build-kernel.sh"); echo "phase: kernel $(( $(date +%s) - t0 ))s"
-echo "$kout" > "$CACHE/current-kernel"
+t0=$(date +%s); kout=$("$here/build-kernel.sh" "$variant"); echo "phase: kernel $(( $(date +%s) - t0 ))s"
+echo "$kout" > "$(kernel_record "$variant")"
 phase module build_module
 t0=$(date +%s); "$here/build-selftests.sh" "$kout" >/dev/null; echo "phase: selftests $(( $(date +%s) - t0 ))s"
 build_tools() {
 	mkdir -p "$CACHE/rig-bin"
 	for c in "$TOP"/tests/guest/bin/*.c; do
-		gcc -Wall -Werror -O2 -static -isystem "$kout/hdr/include" \
+		gcc -Wall -Werror -O2 -static -pthread -isystem "$kout/hdr/include" \
 			-I "$CACHE/src/linux-source-$KVER/tools/testing/selftests" -o "$CACHE/rig-bin/$(basename "$c" .c)" "$c" -luuid
 	done
 }

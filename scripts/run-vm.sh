@@ -4,17 +4,20 @@
 # console and exits 0 only if the guest's verdict line says no check failed.
 # Usage: run-vm.sh SUITE [TIMEOUT_SECONDS]     (the module and kernel must be built: make rig)
 # RIG_APPEND="k=v ...": extra kernel command line words for the suite (e.g. rig.iters=200).
+# RIG_QEMU_ARGS="...": extra QEMU arguments (extra devices for a suite).
+# RIG_VARIANT=debug: boot the debug kernel (scripts/rig.sh debug) with the module built for it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 suite=${1:?usage: run-vm.sh SUITE [TIMEOUT]}
 timeout_s=${2:-900}
-kout=$(cat "$CACHE/current-kernel") || { echo "run-vm: build first (make rig)" >&2; exit 1; }
+variant=${RIG_VARIANT:-rig}
+kout=$(cat "$(kernel_record "$variant")") || { echo "run-vm: build first (scripts/rig.sh $variant)" >&2; exit 1; }
 selftests=$kout/selftests-vfio
 logdir=$CACHE/logs; mkdir -p "$logdir"
 log=$logdir/$suite.log
 initrd=$CACHE/initramfs-$suite.cpio.gz
-"$here/mkinitramfs.sh" "$kout" "$TOP/vfio_pci.ko" "$selftests" "$initrd"
+"$here/mkinitramfs.sh" "$kout" "$(module_of "$variant")" "$selftests" "$initrd"
 
 # Single-threaded TCG: multi-threaded TCG with intel-iommu interrupt remapping was seen to
 # hang the guest (all vCPUs idle, timers dead) and once to abort in iotlb_to_section().
@@ -25,7 +28,7 @@ timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-machine q35 -accel "$accel" -cpu max -m 2G -smp 2 \
 	-nodefaults -vga none -display none -no-reboot -serial stdio -monitor "unix:$CACHE/monitor-$suite.sock,server,nowait" \
 	-kernel "$kout/arch/x86/boot/bzImage" -initrd "$initrd" \
-	-append "console=ttyS0 intel_iommu=on panic=-1 rig.suite=$suite${RIG_APPEND:+ $RIG_APPEND}" \
+	-append "console=ttyS0 intel_iommu=on panic=-1 rig.suite=$suite rig.variant=$variant${RIG_APPEND:+ $RIG_APPEND}" \
 	-device intel-iommu,intremap=on,caching-mode=on \
 	-device pcie-root-port,id=rp1,slot=1,chassis=1,bus=pcie.0,addr=0x10 \
 	-device pcie-root-port,id=rp2,slot=2,chassis=2,bus=pcie.0,addr=0x11 \
@@ -33,6 +36,7 @@ timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-netdev user,id=n0,restrict=on -device igb,bus=rp1,netdev=n0 \
 	-netdev user,id=n1,restrict=on -device igb,bus=rp2,netdev=n1 \
 	-netdev user,id=n2,restrict=on -device e1000e,bus=rp3,netdev=n2 \
+	${RIG_QEMU_ARGS:-} \
 	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" | grep --line-buffered -v "^\[ *[0-9]*\.[0-9]*\]"
 rc=${PIPESTATUS[0]}
 set -e
