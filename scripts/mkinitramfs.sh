@@ -23,6 +23,6 @@ done
 cp "$module" "$root/rs/"
 for f in "$selftests"/vfio_*_test; do cp "$f" "$root/selftests/"; done
 cp -r "$CACHE/src/linux-source-$KVER/tools/testing/selftests/vfio/scripts" "$root/selftests/"
-# The project's own static test binaries (tests/guest/bin, built by scripts/rig.sh).
-cp "$CACHE"/rig-bin/* "$root/selftests/"
+# The project's own static test binaries (tests/guest/bin, built by scripts/rig.sh into .cache/ of the checkout).
+cp "$TOP"/.cache/rig-bin/* "$root/selftests/"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out"
