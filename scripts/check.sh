@@ -51,10 +51,22 @@ lint_out=$(make -s -C "$TOP" KDIR="$kout" CLIPPY=1 modules 2>&1 | grep -E '^(war
 if [ -z "$lint_out" ]; then PASS=$((PASS + 1)); echo "ok - module builds clippy-clean (CLIPPY=1)"; else echo "$lint_out" | head -40; count_fail "clippy"; fi
 echo "phase: lint $(( $(date +%s) - t0 ))s"
 
-# 3. VM suites; each prints its checks and a RIG-VERDICT line.
-for suite in ${RIG_SUITES:-selfcheck driver token upstream}; do
+# 2c. The debug kernel (KASAN, lockdep, kmemleak, failslab) and the module built for it, for
+# the stress suite.
+suites=${RIG_SUITES:-selfcheck driver token stress upstream}
+if [[ " $suites " == *" stress "* ]]; then
+	if "$here/rig.sh" debug; then
+		PASS=$((PASS + 1)); echo "ok - debug rig build (KASAN/lockdep/kmemleak/failslab kernel, module)"
+	else
+		count_fail "debug rig build"
+	fi
+fi
+
+# 3. VM suites; each prints its checks and a RIG-VERDICT line. stress runs on the debug kernel.
+for suite in $suites; do
 	t0=$(date +%s)
-	"$here/run-vm.sh" "$suite" "${RIG_SUITE_TIMEOUT:-2400}" | grep --line-buffered -E '^(ok|not ok|  |RIG-VERDICT|run-vm)'
+	variant=rig; [ "$suite" = stress ] && variant=debug
+	RIG_VARIANT=$variant "$here/run-vm.sh" "$suite" "${RIG_SUITE_TIMEOUT:-2400}" | grep --line-buffered -E '^(ok|not ok|  |RIG-VERDICT|run-vm|STRESS)'
 	line=$(grep -a '^RIG-VERDICT:' "$CACHE/logs/$suite.log" | tail -n1)
 	p=$(sed -n 's/.*pass=\([0-9]*\).*/\1/p' <<<"$line")
 	f=$(sed -n 's/.*fail=\([0-9]*\).*/\1/p' <<<"$line")

@@ -242,9 +242,11 @@ impl PciVfioDriver for VfioPci {
 
     fn probed(_dev: &Device<Self>) {}
 
-    fn removing(dev: &Device<Self>) {
+    fn removed(dev: &Device<Self>) {
         if let TokenRole::Pf(token) = &dev.data().role {
             Self::forget_sriov_pf(dev.pdev_id());
+            // Unregistering disabled SR-IOV and waited for every VF user to close (C checks
+            // the same with a WARN_ON in vfio_pci_vf_uninit()).
             let users = token.lock().users();
             if users != 0 {
                 dev_warn!(

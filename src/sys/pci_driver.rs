@@ -25,8 +25,9 @@ pub(crate) trait PciVfioDriver: VfioPciDriver {
     fn probe_allowed(pdev: &pci::Device) -> Result;
     /// Called after the device was registered with vfio (nothing to undo on error).
     fn probed(dev: &Device<Self>);
-    /// Called first in `remove`.
-    fn removing(dev: &Device<Self>);
+    /// Called in `remove` once the device is unregistered: its VFs are gone and no user is
+    /// left, before the last reference is dropped.
+    fn removed(dev: &Device<Self>);
     /// `sriov_configure` (device lock held): the number of VFs enabled.
     fn sriov_configure(dev: &Device<Self>, nr_virtfn: i32) -> Result<i32>;
     /// A read-only sysfs attribute shown on devices for which `show_attr` returns `Some`.
@@ -155,9 +156,8 @@ impl<T: PciVfioDriver> Registration<T> {
     unsafe extern "C" fn remove(pdev: *mut bindings::pci_dev) {
         // SAFETY: `remove` is only called for devices our `probe` accepted.
         let dev = unsafe { Device::<T>::from_bound(pdev) };
-        T::removing(dev);
-        // SAFETY: as above; `dev` is not used afterwards.
-        unsafe { dev.remove() };
+        // SAFETY: as above; `dev` is not used after `remove` returns.
+        unsafe { dev.remove(T::removed) };
     }
 
     /// # Safety

@@ -216,19 +216,19 @@ impl<T: VfioPciDriver> Device<T> {
         unsafe { &*bindings::dev_get_drvdata(&raw mut (*pdev).dev).cast::<Self>() }
     }
 
-    /// Unregisters and drops the probe reference (PCI `remove`).
+    /// Unregisters (which first disables SR-IOV and waits for every user of the device and of
+    /// its VFs to close), runs `unregistered` with no user left, then drops the probe
+    /// reference (PCI `remove`).
     ///
     /// # Safety
     ///
-    /// As for `from_bound`; `self` is not used afterwards.
-    pub(crate) unsafe fn remove(&self) {
-        let core = self.core.as_raw();
-        // SAFETY: the device was registered by `probe`; after unregistering, no user is left
-        // and dropping the last reference runs the release op.
-        unsafe {
-            raw::vfio_pci_core_unregister_device(core);
-            raw::vfio_rs_put_device(self.core.vdev());
-        }
+    /// As for `from_bound`; `self` is not used after this returns.
+    pub(crate) unsafe fn remove(&self, unregistered: fn(&Self)) {
+        // SAFETY: the device was registered by `probe`.
+        unsafe { raw::vfio_pci_core_unregister_device(self.core.as_raw()) };
+        unregistered(self);
+        // SAFETY: the probe reference; dropping the last one runs the release op.
+        unsafe { raw::vfio_rs_put_device(self.core.vdev()) };
     }
 }
 

@@ -1,0 +1,190 @@
+# Reliability and security (issue 6), on the debug kernel (scripts/rig.sh debug): for the C
+# vfio-pci and then the Rust driver, the same stages with tests/guest/bin/vfio_stress.c:
+# token races, SR-IOV / unbind / rebind cycles, PF removal with an open VF, rmmod with an
+# open device, fault injection (fail-nth) in probe, sriov_configure and open, hostile match
+# strings, and a search for every token set. Each stage's kernel log is searched for splats,
+# and kmemleak is scanned after each driver. Sizes come from the kernel command line
+# (rig.ops, rig.cycles, rig.fuzz, rig.fault_step; scripts/stress.sh sets the full ones).
+. /tests/lib.sh
+check_rig
+S=/selftests/vfio_stress
+T=/selftests/vf_token_tool
+D=/sys/bus/pci/devices
+P=/sys/module/vfio_pci/parameters
+DBG=/sys/kernel/debug
+arg() { v=$(sed -n "s/.*rig\.$1=\([^ ]*\).*/\1/p" /proc/cmdline); echo "${v:-$2}"; }
+OPS=$(arg ops 2000) CYCLES=$(arg cycles 30) FUZZ=$(arg fuzz 20000) STEP=$(arg fault_step 5)
+TK=6b0d61a7-3fb7-45b2-9b0e-3c1d7c2b9e11
+echo $TK > /tmp/tokens
+# The first line of every kernel report (lockdep's start with "WARNING:").
+SPLAT='WARNING:|BUG:|Oops|KASAN:|UBSAN:|ODEBUG:|general protection fault|suspicious RCU usage|blocked for more than|PF removed while'
+# 7.3 asserts pci_rescan_remove_lock in pci_stop_and_remove_bus_device(), but a PF driver's
+# remove disables SR-IOV without it when the PF is unbound through sysfs (sriov_numvfs takes
+# it): a WARN from the PCI core for any PF driver, C vfio-pci included. Counted apart.
+UPSTREAM='WARNING: drivers/pci/remove.c:[0-9]+ at pci_stop_and_remove_bus_device'
+
+[ "$(sed -n 's/.*rig\.variant=\([^ ]*\).*/\1/p' /proc/cmdline)" = debug ] || die "stress needs the debug kernel (RIG_VARIANT=debug)"
+[ -f $DBG/kmemleak ] && [ -d $DBG/failslab ] && [ -f /proc/thread-self/fail-nth ] || die "debug kernel lacks kmemleak or failslab"
+# Allocations that may sleep are the usual ones: let failslab fail them too; no stack dumps.
+echo N > $DBG/failslab/ignore-gfp-wait
+echo 0 > $DBG/failslab/verbose
+echo scan=off > $DBG/kmemleak
+echo clear > $DBG/kmemleak
+
+vf_of() { basename "$(readlink $D/$1/virtfn$2)"; }
+numvfs() { cat $D/$PF/sriov_numvfs; }
+# splats: how many reports the kernel log holds since the last dmesg -c, and how many of them
+# are the known upstream one.
+splats() { dmesg | grep -E "$SPLAT" | grep -cvE "$UPSTREAM"; }
+upstream_splats() { dmesg | grep -cE "$UPSTREAM"; }
+# leaks: kmemleak's count of new unreferenced objects (each must be 5 s old to count).
+leaks() {
+	sleep 6; echo scan > $DBG/kmemleak; sleep 1; echo scan > $DBG/kmemleak
+	grep -c '^unreferenced object' $DBG/kmemleak
+}
+first_bad() { [ -z "$FIRST" ] && FIRST="$*"; }
+
+load() {
+	if [ "$1" = C ]; then load_c_vfio_pci; else load_rs_vfio_pci; fi && echo 1 > $P/enable_sriov
+}
+# vfs N: the PF has exactly N VFs, all bound to vfio-pci
+vfs() {
+	[ "$(numvfs)" = "$1" ] || { echo 0 > $D/$PF/sriov_numvfs && echo "$1" > $D/$PF/sriov_numvfs; } || return 1
+	i=0; while [ $i -lt "$1" ]; do [ "$(driver_of "$(vf_of $PF $i)")" = vfio-pci ] || return 1; i=$((i + 1)); done
+}
+
+# --- stages; each adds to the driver's figures ------------------------------------------
+stage_tokens() {
+	vfs 3 || { bad "$1: 3 VFs bound"; return; }
+	run_timed 1200 $S tokens $PF "$(vf_of $PF 0),$(vf_of $PF 1),$(vf_of $PF 2)" $OPS 1000 > /tmp/tokens.out 2>&1
+	rc=$?; grep -v '^violation' /tmp/tokens.out | sed 's/^/  /'; grep '^violation' /tmp/tokens.out | head -5 | sed 's/^/  /'
+	n=$(sed -n 's/.* ops=\([0-9]*\).*/\1/p' /tmp/tokens.out); OPS_DONE=$((OPS_DONE + ${n:-0}))
+	check "$1: $OPS token operations from 5 threads, no invariant broken" [ $rc = 0 ]
+}
+
+stage_cycles() {
+	FIRST=
+	c=0; third=$(( (CYCLES + 2) / 3 ))
+	while [ $c -lt $third ]; do	# sriov_numvfs 0 -> N -> 0, N = 1..7
+		n=$((1 + c % 7))
+		vfs $n || first_bad "sriov_numvfs 0->$n"
+		echo 0 > $D/$PF/sriov_numvfs && [ "$(numvfs)" = 0 ] || first_bad "sriov_numvfs $n->0"
+		c=$((c + 1)); CYCLES_DONE=$((CYCLES_DONE + 1))
+	done
+	vfs 2 || first_bad "2 VFs"
+	VF0=$(vf_of $PF 0)
+	c=0; while [ $c -lt $third ]; do	# VF unbind / rebind
+		echo $VF0 > /sys/bus/pci/drivers/vfio-pci/unbind && [ -z "$(driver_of $VF0)" ] || first_bad "VF unbind"
+		echo $VF0 > /sys/bus/pci/drivers/vfio-pci/bind && [ "$(driver_of $VF0)" = vfio-pci ] || first_bad "VF rebind"
+		c=$((c + 1)); CYCLES_DONE=$((CYCLES_DONE + 1))
+	done
+	c=0; while [ $c -lt $third ]; do	# PF unbind / rebind, with VFs every other time
+		[ $((c % 2)) = 0 ] && { vfs 2 || first_bad "2 VFs before PF unbind"; }
+		echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind && [ -z "$(driver_of $PF)" ] && [ "$(numvfs)" = 0 ] ||
+			first_bad "PF unbind (VFs must go with it)"
+		echo $PF > /sys/bus/pci/drivers/vfio-pci/bind && [ "$(driver_of $PF)" = vfio-pci ] || first_bad "PF rebind"
+		c=$((c + 1)); CYCLES_DONE=$((CYCLES_DONE + 1))
+	done
+	check "$1: $((3 * third)) cycles (sriov_numvfs 0->N->0, VF and PF unbind/rebind)${FIRST:+, first failure: $FIRST}" [ -z "$FIRST" ]
+}
+
+stage_unbind_pf() {
+	vfs 1 && $T open:$PF:$TK=0 >/dev/null || { bad "$1: setup of PF removal"; return; }
+	run_timed 180 $S unbind-pf $PF "$(vf_of $PF 0)" $TK 60 > /tmp/unbind.out 2>&1; rc=$?
+	sed 's/^/  /' /tmp/unbind.out
+	check "$1: PF unbind with an open VF asks the VF user, then completes" [ $rc = 0 ]
+	check "$1: VFs gone with the PF, PF rebinds" sh -c "[ ! -e $D/$PF/virtfn0 ] && echo $PF > /sys/bus/pci/drivers/vfio-pci/bind"
+}
+
+stage_rmmod() {
+	bind_to $PLAIN vfio-pci || { bad "$1: plain NIC to vfio-pci"; return; }
+	$S hold $PLAIN > /tmp/hold.out 2>&1 &
+	holder=$!
+	i=0; while ! grep -q held /tmp/hold.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	out=$(rmmod vfio_pci 2>&1); rc=$?
+	echo "  rmmod with $(cat /tmp/hold.out): exit $rc, $out"
+	check "$1: rmmod refused while a device fd is open" sh -c "[ $rc != 0 ] && grep -q '^vfio_pci ' /proc/modules"
+	kill $holder; wait $holder 2>/dev/null
+	# The reload binds the PF again by itself: its driver_override still names vfio-pci.
+	rmmod vfio_pci && [ -z "$(driver_of $PF)" ] && load $1 && [ "$(driver_of $PF)" = vfio-pci ]
+	check "$1: rmmod succeeds after the close, then reload and rebind work" [ $? = 0 ]
+}
+
+# inject WHAT RESET-CMD OP...: for n = 1, 1+STEP, ...: fail the n-th allocation of OP, check
+# the result (an error, or success), run RESET-CMD; until OP no longer reaches the n-th one.
+inject() {
+	what=$1 reset=$2; shift 2
+	FIRST= n=1 injected=0 errors=0
+	while [ $n -lt 3000 ]; do
+		r=$($S failnth $n "$@")
+		case $r in
+		injected=0*) break ;;
+		"injected=1 err=0") ;;
+		injected=1*) errors=$((errors + 1)) ;;
+		*) first_bad "failnth $n: $r"; break ;;
+		esac
+		injected=$((injected + 1))
+		eval "$reset" || first_bad "state after failing allocation $n of $what"
+		n=$((n + STEP))
+	done
+	FAULTS=$((FAULTS + injected))
+	echo "  $what: $injected allocations failed in turn (every ${STEP}th), $errors returned an error, $((n - 1)) reached"
+	[ $injected -gt 0 ] || first_bad "no allocation reached"
+	check "$DRV: fault injection in $what leaves a working device${FIRST:+, first failure: $FIRST}" [ -z "$FIRST" ]
+}
+stage_faults() {
+	DRV=$1
+	echo 0 > $D/$PF/sriov_numvfs
+	echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind
+	inject probe '[ -z "$(driver_of $PF)" ] || echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind' \
+		write /sys/bus/pci/drivers/vfio-pci/bind $PF
+	echo $PF > /sys/bus/pci/drivers/vfio-pci/bind
+	inject sriov_configure 'echo 0 > $D/$PF/sriov_numvfs' write $D/$PF/sriov_numvfs 2
+	vfs 1 && $T open:$PF:$TK=0 >/dev/null || first_bad "1 VF and a token for the open faults"
+	inject open '[ ! -f $D/$PF/vf_token_users ] || [ "$(cat $D/$PF/vf_token_users)" = 0 ]' open "$(vf_of $PF 0)" $TK
+	check "$1: after the open faults, the VF opens with the token and the PF needs none" \
+		$T open:"$(vf_of $PF 0)":$TK=0 close:"$(vf_of $PF 0)" open:$PF=0
+}
+
+stage_fuzz() {
+	vfs 1 || { bad "$1: 1 VF for the fuzzer"; return; }
+	run_timed 1800 $S fuzz $PF "$(vf_of $PF 0)" $TK $FUZZ 0x5eed > /tmp/fuzz.out 2>&1; rc=$?
+	sed 's/^/  /' /tmp/fuzz.out | head -8
+	FUZZED=$(sed -n 's/.*inputs=\([0-9]*\).*/\1/p' /tmp/fuzz.out)
+	eval "HASH_$1=$(sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p' /tmp/fuzz.out)"
+	check "$1: $FUZZ hostile match strings: only EINVAL/EACCES/ENODEV/EFAULT or a correct open" [ $rc = 0 ]
+}
+
+stage_secrets() {
+	$S secrets /tmp/tokens /sys/devices/pci0000:00 /sys/module /sys/bus/pci/drivers $DBG > /tmp/secrets.out 2>&1; rc=$?
+	sed 's/^/  /' /tmp/secrets.out | tail -6
+	check "$1: no token set in this boot ($(wc -l < /tmp/tokens) of them) in dmesg, sysfs or debugfs" [ $rc = 0 ]
+}
+
+run_driver() {
+	OPS_DONE=0 CYCLES_DONE=0 FAULTS=0 FUZZED=0
+	dmesg -c > /dev/null
+	echo clear > $DBG/kmemleak
+	check "$1 vfio-pci loads with enable_sriov=1" load $1
+	check "$1: PF binds" bind_to $PF vfio-pci
+	for s in tokens cycles unbind_pf rmmod faults fuzz secrets; do
+		t0=$(date +%s); stage_$s $1; echo "  stage $s: $(( $(date +%s) - t0 ))s"
+	done
+	echo 0 > $D/$PF/sriov_numvfs
+	echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind
+	check "$1: module unloads" rmmod vfio_pci
+	sp=$(splats); up=$(upstream_splats); lk=$(leaks)
+	[ "$sp" = 0 ] || dmesg | grep -E "$SPLAT" | grep -vE "$UPSTREAM" | head -5 | sed 's/^/  dmesg: /'
+	[ "$sp" = 0 ] || dmesg | grep -E -A14 "$SPLAT" | head -60 | sed 's/^/  dmesg: /'
+	[ "$up" = 0 ] || echo "  $up x the upstream PCI core WARN at PF removal with VFs (not counted)"
+	[ "$lk" = 0 ] || head -40 $DBG/kmemleak | sed 's/^/  kmemleak: /'
+	check "$1: no WARN, BUG, KASAN, lockdep or debugobjects report" [ "$sp" = 0 ]
+	check "$1: kmemleak finds no leak" [ "$lk" = 0 ]
+	echo "STRESS-SUMMARY driver=$1 ops=$OPS_DONE cycles=$CYCLES_DONE faults=$FAULTS fuzzed=$FUZZED splats=$sp leaks=$lk upstream_warns=$up"
+}
+
+run_driver C
+run_driver Rust
+check "C and Rust give the same result for every hostile string ($HASH_C / $HASH_Rust)" \
+	sh -c "[ -n '$HASH_C' ] && [ '$HASH_C' = '$HASH_Rust' ]"
+verdict
