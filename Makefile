@@ -5,11 +5,12 @@
 #   make demo            boot the rig VM and show the VF token flow
 #   make check           every test; ends with "N passed, N failed"
 #   make bench           Rust driver vs C vfio-pci, VF token paths timed in one VM boot
+#   make stress          races, teardown, fault injection, hostile input on the debug kernel
 KDIR ?= /lib/modules/$(shell uname -r)/build
 LLVM ?= -19
 export LLVM
 
-.PHONY: all modules clean rig demo check clippy bench
+.PHONY: all modules clean rig demo check clippy bench stress
 all modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
@@ -30,3 +31,6 @@ check:
 
 bench:
 	scripts/bench.sh
+
+stress:
+	scripts/stress.sh

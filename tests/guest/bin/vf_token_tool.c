@@ -20,51 +20,23 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
+#include "vfio_group.h"
 
-static int container = -1;
 static struct { char bdf[32]; int group; int dev; } devs[16];
 static int ndevs, last = -1;
 
-static const char *ename(int e)
-{
-	switch (e) {
-	case 0: return "0";
-	case EACCES: return "EACCES";
-	case EINVAL: return "EINVAL";
-	case ENODEV: return "ENODEV";
-	case ENOTTY: return "ENOTTY";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case ENOENT: return "ENOENT";
-	default: return strerror(e);
-	}
-}
+#define ename vg_errname
 
 static int group_of(const char *bdf)
 {
-	char path[256], link[256], *n;
-	ssize_t len;
-	int i, fd, g;
+	int i, fd;
 
 	for (i = 0; i < ndevs; i++)
 		if (!strcmp(devs[i].bdf, bdf))
 			return i;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0)
-		return -1;
-	link[len] = 0;
-	n = strrchr(link, '/');
-	g = atoi(n + 1);
-	snprintf(path, sizeof(path), "/dev/vfio/%d", g);
-	fd = open(path, O_RDWR);
+	fd = vg_open_group(bdf);
 	if (fd < 0)
 		return -1;
-	if (container < 0)
-		container = open("/dev/vfio/vfio", O_RDWR);
-	if (ioctl(fd, VFIO_GROUP_SET_CONTAINER, &container))
-		return -1;
-	ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU);
 	i = ndevs++;
 	snprintf(devs[i].bdf, sizeof(devs[i].bdf), "%s", bdf);
 	devs[i].group = fd;
