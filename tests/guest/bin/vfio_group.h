@@ -1,20 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Group-path helpers shared by the rig's guest tools: one type1 container, a group fd per
+ * Helpers shared by the rig's guest tools. Group path: one type1 container, a group fd per
  * device (opened and attached once, before any thread starts), and VFIO_GROUP_GET_DEVICE_FD
- * with or without a VF token.
+ * with or without a VF token. Cdev path: VFIO_DEVICE_BIND_IOMMUFD with or without a token.
  */
 #ifndef VFIO_GROUP_H
 #define VFIO_GROUP_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <linux/vfio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <uuid/uuid.h>
 
 static int vg_container = -1;
 
@@ -61,6 +64,52 @@ static inline int vg_open_device(int group, const char *bdf, const char *token)
 		snprintf(buf, sizeof(buf), "%s", bdf);
 	fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, buf);
 	return fd < 0 ? -errno : fd;
+}
+
+/* The cdev of BDF (/dev/vfio/devices/vfioN) into out; 0 or -errno. */
+static inline int vg_cdev_path(const char *bdf, char *out, size_t len)
+{
+	char path[300];
+	struct dirent *e;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	out[0] = 0;
+	while ((e = readdir(dir)))
+		if (!strncmp(e->d_name, "vfio", 4)) {
+			snprintf(out, len, "/dev/vfio/devices/%.200s", e->d_name);
+			break;
+		}
+	closedir(dir);
+	return out[0] ? 0 : -ENOENT;
+}
+
+/* Opens CDEV and binds it to IOMMUFD, with VFIO_DEVICE_BIND_FLAG_TOKEN when TOKEN is not
+ * NULL. fd, or -errno. */
+static inline int vg_cdev_bind(const char *cdev, int iommufd, const char *token)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind), .iommufd = iommufd };
+	uuid_t u;
+	int fd = open(cdev, O_RDWR), e;
+
+	if (fd < 0)
+		return -errno;
+	if (token) {
+		if (uuid_parse(token, u)) {
+			close(fd);
+			return -EINVAL;
+		}
+		bind.flags = VFIO_DEVICE_BIND_FLAG_TOKEN;
+		bind.token_uuid_ptr = (uintptr_t)u;
+	}
+	if (!ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		return fd;
+	e = errno;
+	close(fd);
+	return -e;
 }
 
 static inline const char *vg_errname(int e)

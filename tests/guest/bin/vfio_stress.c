@@ -2,10 +2,11 @@
 /*
  * vfio_stress: the rig's reliability and security tool (issue 6), for either vfio-pci.
  *
- *   tokens PF VF0,VF1[,...] OPS SECONDS
+ *   tokens PF VF0,VF1,...,VFn OPS SECONDS
  *       Threads open VFs with the right, a wrong, no, and a stale token while another sets new
  *       PF tokens with VFIO_DEVICE_FEATURE and opens/closes the PF; one more opens and closes
- *       the last VF (each time its first open, so the PF's VF user count moves). The other VFs
+ *       VFn-1 through its group (each time its first open, so the PF's VF user count moves),
+ *       and one binds VFn through its cdev with the right, a wrong or no token. The other VFs
  *       stay open. Invariants: no open succeeds with a token the PF never had; an open with
  *       the current token succeeds while nothing changes it (a read lock against the setter);
  *       a GET of the token is refused; at the end, with everything closed, the PF opens
@@ -86,7 +87,9 @@ static struct {
 	char current[37];
 	char (*ever)[37];		/* every token the PF was given, in order */
 	int never;
-	atomic_int ops, right, wrong, none, stale, sets, pf_opens, cycles;
+	atomic_int ops, right, wrong, none, stale, sets, pf_opens, cycles, cdev_binds;
+	char cdev[300];
+	int iommufd;
 	int target;
 	double deadline;
 	FILE *tokens_out;
@@ -128,7 +131,7 @@ static void stale_token(char out[37], unsigned int r)
 /* One open of a held VF; returns after closing what it opened. */
 static void open_held_vf(unsigned int r)
 {
-	int v = r % (st.nvf - 1), fd, kind = (r / 8) % 4;
+	int v = r % (st.nvf - 2), fd, kind = (r / 8) % 4;
 	char tok[37];
 
 	switch (kind) {
@@ -229,10 +232,10 @@ static void *setter(void *arg)
 	return NULL;
 }
 
-/* First open and last close of the last VF: moves the PF's VF user count. */
+/* First open and last close of VFn-1: moves the PF's VF user count. */
 static void *cycler(void *arg)
 {
-	int v = st.nvf - 1, fd;
+	int v = st.nvf - 2, fd;
 
 	(void)arg;
 	while (more()) {
@@ -249,10 +252,51 @@ static void *cycler(void *arg)
 	return NULL;
 }
 
+/* The cdev path on VFn: bind with the current token (must succeed), a never-set or no token
+ * (must be refused with EACCES before the device is opened). */
+static void *cdev_binder(void *arg)
+{
+	unsigned int i = 0;
+	char tok[37];
+	int fd;
+
+	(void)arg;
+	while (more()) {
+		switch (i++ % 5) {
+		case 0:
+			pthread_rwlock_rdlock(&st.token_lock);
+			fd = vg_cdev_bind(st.cdev, st.iommufd, st.current);
+			if (fd < 0)
+				violation("cdev bind of %s refused the current token: %s", st.vf[st.nvf - 1],
+					  vg_errname(-fd));
+			pthread_rwlock_unlock(&st.token_lock);
+			break;
+		case 1: case 2:
+			random_token(tok);
+			fd = vg_cdev_bind(st.cdev, st.iommufd, tok);
+			if (fd != -EACCES)
+				violation("cdev bind of %s with a never-set token: %s", st.vf[st.nvf - 1],
+					  fd >= 0 ? "bound" : vg_errname(-fd));
+			break;
+		default:
+			fd = vg_cdev_bind(st.cdev, st.iommufd, NULL);
+			if (fd != -EACCES)
+				violation("cdev bind of %s without a token: %s", st.vf[st.nvf - 1],
+					  fd >= 0 ? "bound" : vg_errname(-fd));
+			break;
+		}
+		if (fd >= 0)
+			close(fd);
+		atomic_fetch_add(&st.cdev_binds, 1);
+		atomic_fetch_add(&st.ops, 1);
+	}
+	return NULL;
+}
+
 static int cmd_tokens(char **argv)
 {
 	pthread_rwlockattr_t attr;
-	pthread_t th[6];
+	pthread_t th[8];
 	char list[256], *save, *p, *users_path;
 	int held[MAX_VFS], n = 0, fd;
 	double t0 = now();
@@ -264,8 +308,8 @@ static int cmd_tokens(char **argv)
 		st.vf[st.nvf++] = strdup(p);
 	st.target = atoi(argv[2]);
 	st.deadline = t0 + atoi(argv[3]);
-	if (st.nvf < 2) {
-		fprintf(stderr, "tokens: needs at least two VFs\n");
+	if (st.nvf < 3) {
+		fprintf(stderr, "tokens: needs at least three VFs\n");
 		return 2;
 	}
 	st.ever = calloc(MAX_TOKENS, 37);
@@ -275,9 +319,12 @@ static int cmd_tokens(char **argv)
 	pthread_rwlock_init(&st.token_lock, &attr);
 	pthread_mutex_init(&st.list_lock, NULL);
 	st.pf_group = vg_open_group(st.pf);
-	for (int i = 0; i < st.nvf; i++)
+	/* Not VFn's group: a group opened on the legacy path makes its cdev EBUSY. */
+	for (int i = 0; i < st.nvf - 1; i++)
 		st.vf_group[i] = vg_open_group(st.vf[i]);
-	if (st.pf_group < 0 || !st.ever || !st.tokens_out) {
+	st.iommufd = open("/dev/iommu", O_RDWR);
+	if (st.pf_group < 0 || !st.ever || !st.tokens_out || st.iommufd < 0 ||
+	    vg_cdev_path(st.vf[st.nvf - 1], st.cdev, sizeof(st.cdev))) {
 		perror("tokens: setup");
 		return 2;
 	}
@@ -289,7 +336,7 @@ static int cmd_tokens(char **argv)
 		violation("PF open with a token while no VF is open: %s", vg_errname(-st.pf_fd));
 		return 1;
 	}
-	for (int i = 0; i < st.nvf - 1; i++) {
+	for (int i = 0; i < st.nvf - 2; i++) {
 		held[i] = vg_open_device(st.vf_group[i], st.vf[i], st.current);
 		if (held[i] < 0) {
 			violation("VF %s refused the token set by opening the PF: %s", st.vf[i], vg_errname(-held[i]));
@@ -300,9 +347,10 @@ static int cmd_tokens(char **argv)
 		pthread_create(&th[n++], NULL, opener, (void *)i);
 	pthread_create(&th[n++], NULL, setter, NULL);
 	pthread_create(&th[n++], NULL, cycler, NULL);
+	pthread_create(&th[n++], NULL, cdev_binder, NULL);
 	for (int i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
-	for (int i = 0; i < st.nvf - 1; i++)
+	for (int i = 0; i < st.nvf - 2; i++)
 		close(held[i]);
 	close(st.pf_fd);
 	/* Every VF closed: no VF user left, so the PF needs no token, and the count shows 0. */
@@ -320,10 +368,10 @@ static int cmd_tokens(char **argv)
 		fclose(f);
 	}
 	printf("tokens: ops=%d right=%d wrong=%d none=%d stale=%d sets=%d pf_opens=%d cycles=%d "
-	       "seconds=%.0f violations=%d\n", atomic_load(&st.ops), atomic_load(&st.right),
+	       "cdev_binds=%d seconds=%.0f violations=%d\n", atomic_load(&st.ops), atomic_load(&st.right),
 	       atomic_load(&st.wrong), atomic_load(&st.none), atomic_load(&st.stale),
 	       atomic_load(&st.sets), atomic_load(&st.pf_opens), atomic_load(&st.cycles),
-	       now() - t0, atomic_load(&violations));
+	       atomic_load(&st.cdev_binds), now() - t0, atomic_load(&violations));
 	if (atomic_load(&st.ops) < st.target)
 		violation("only %d of %d operations in the time allowed", atomic_load(&st.ops), st.target);
 	return atomic_load(&violations) ? 1 : 0;

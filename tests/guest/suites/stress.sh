@@ -55,11 +55,11 @@ vfs() {
 
 # --- stages; each adds to the driver's figures ------------------------------------------
 stage_tokens() {
-	vfs 3 || { bad "$1: 3 VFs bound"; return; }
-	run_timed 1200 $S tokens $PF "$(vf_of $PF 0),$(vf_of $PF 1),$(vf_of $PF 2)" $OPS 1000 > /tmp/tokens.out 2>&1
+	vfs 4 || { bad "$1: 4 VFs bound"; return; }
+	run_timed 1200 $S tokens $PF "$(vf_of $PF 0),$(vf_of $PF 1),$(vf_of $PF 2),$(vf_of $PF 3)" $OPS 1000 > /tmp/tokens.out 2>&1
 	rc=$?; grep -v '^violation' /tmp/tokens.out | sed 's/^/  /'; grep '^violation' /tmp/tokens.out | head -5 | sed 's/^/  /'
 	n=$(sed -n 's/.* ops=\([0-9]*\).*/\1/p' /tmp/tokens.out); OPS_DONE=$((OPS_DONE + ${n:-0}))
-	check "$1: $OPS token operations from 5 threads, no invariant broken" [ $rc = 0 ]
+	check "$1: $OPS token operations from 6 threads (group and cdev paths), no invariant broken" [ $rc = 0 ]
 }
 
 stage_cycles() {
