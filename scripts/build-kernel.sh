@@ -29,6 +29,10 @@ suffix=; [ "$variant" = rig ] || suffix=-$variant
 out=$CACHE/kernel-$KVER$suffix-$key
 mk() { make -C "$src" O="$out" ARCH=x86_64 LLVM=-19 RUST_LIB_SRC="$rust_lib_src" "$@"; }
 
+# One build per folder at a time: a second caller waits, then finds it done.
+mkdir -p "$CACHE"
+exec 9>"$out.lock"
+flock 9
 if [ -f "$out/.done" ]; then
 	echo "build-kernel: cached $out" >&2
 	echo "$out"; exit 0

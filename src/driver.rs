@@ -50,6 +50,11 @@ pub(crate) fn init_globals() {
     }
 }
 
+/// Frees the driver's global state; call once, after the driver is unregistered.
+pub(crate) fn free_globals() {
+    drop(core::mem::take(&mut *SRIOV_PFS.lock()));
+}
+
 /// How the VF token applies to a device.
 enum TokenRole {
     /// An SR-IOV PF: it owns the token.

@@ -27,7 +27,16 @@ module! {
 }
 
 struct VfioPciModule {
-    _driver: Pin<KBox<Registration<driver::VfioPci>>>,
+    driver: Option<Pin<KBox<Registration<driver::VfioPci>>>>,
+}
+
+impl Drop for VfioPciModule {
+    fn drop(&mut self) {
+        // Unregister first: that removes every device, so no PF is left in the driver's
+        // global list, whose buffer can then be freed (a module's statics are never dropped).
+        drop(self.driver.take());
+        driver::free_globals();
+    }
 }
 
 impl kernel::Module for VfioPciModule {
@@ -55,6 +64,8 @@ impl kernel::Module for VfioPciModule {
         if params::DISABLE_DENYLIST.get() {
             pr_warn!("device denylist disabled.\n");
         }
-        Ok(VfioPciModule { _driver: driver })
+        Ok(VfioPciModule {
+            driver: Some(driver),
+        })
     }
 }

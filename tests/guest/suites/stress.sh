@@ -18,10 +18,12 @@ TK=6b0d61a7-3fb7-45b2-9b0e-3c1d7c2b9e11
 echo $TK > /tmp/tokens
 # The first line of every kernel report (lockdep's start with "WARNING:").
 SPLAT='WARNING:|BUG:|Oops|KASAN:|UBSAN:|ODEBUG:|general protection fault|suspicious RCU usage|blocked for more than|PF removed while'
-# 7.3 asserts pci_rescan_remove_lock in pci_stop_and_remove_bus_device(), but a PF driver's
-# remove disables SR-IOV without it when the PF is unbound through sysfs (sriov_numvfs takes
-# it): a WARN from the PCI core for any PF driver, C vfio-pci included. Counted apart.
-UPSTREAM='WARNING: drivers/pci/remove.c:[0-9]+ at pci_stop_and_remove_bus_device'
+# Two upstream 7.3 WARNs that C vfio-pci triggers as well, counted apart:
+# - pci_stop_and_remove_bus_device() asserts pci_rescan_remove_lock, but a PF driver's remove
+#   disables SR-IOV without it when the PF is unbound through sysfs (sriov_numvfs takes it);
+# - vfio_create_group(): when dev_set_name() or cdev_device_add() fails, its put_device() runs
+#   vfio_group_release() with group->iommu_group still set (WARN_ON; seen with fail-nth in probe).
+UPSTREAM='WARNING: drivers/(pci/remove.c:[0-9]+ at pci_stop_and_remove_bus_device|vfio/group.c:[0-9]+ at vfio_group_release)'
 
 [ "$(sed -n 's/.*rig\.variant=\([^ ]*\).*/\1/p' /proc/cmdline)" = debug ] || die "stress needs the debug kernel (RIG_VARIANT=debug)"
 [ -f $DBG/kmemleak ] && [ -d $DBG/failslab ] && [ -f /proc/thread-self/fail-nth ] || die "debug kernel lacks kmemleak or failslab"
@@ -110,13 +112,14 @@ stage_rmmod() {
 	check "$1: rmmod succeeds after the close, then reload and rebind work" [ $? = 0 ]
 }
 
-# inject WHAT RESET-CMD OP...: for n = 1, 1+STEP, ...: fail the n-th allocation of OP, check
-# the result (an error, or success), run RESET-CMD; until OP no longer reaches the n-th one.
+# inject WHAT AFTER OP...: for n = 1, 1+STEP, ...: fail the n-th allocation of OP (failslab
+# through fail-nth), then AFTER checks the state against the result $r and resets it; until OP
+# no longer reaches an n-th allocation.
 inject() {
-	what=$1 reset=$2; shift 2
+	what=$1 after=$2; shift 2
 	FIRST= n=1 injected=0 errors=0
-	while [ $n -lt 3000 ]; do
-		r=$($S failnth $n "$@")
+	while [ $n -lt 5000 ]; do
+		r=$($S failnth $n "$@" 2>&1)
 		case $r in
 		injected=0*) break ;;
 		"injected=1 err=0") ;;
@@ -124,24 +127,57 @@ inject() {
 		*) first_bad "failnth $n: $r"; break ;;
 		esac
 		injected=$((injected + 1))
-		eval "$reset" || first_bad "state after failing allocation $n of $what"
+		$after || first_bad "state after failing allocation $n of $what ($r)"
 		n=$((n + STEP))
 	done
 	FAULTS=$((FAULTS + injected))
-	echo "  $what: $injected allocations failed in turn (every ${STEP}th), $errors returned an error, $((n - 1)) reached"
+	echo "  $what: $injected allocations failed in turn (every ${STEP}th), $errors returned an error, the rest were absorbed; $((n - 1)) reached"
 	[ $injected -gt 0 ] || first_bad "no allocation reached"
 	check "$DRV: fault injection in $what leaves a working device${FIRST:+, first failure: $FIRST}" [ -z "$FIRST" ]
+}
+# A failed probe leaves the PF unbound; an absorbed failure leaves it bound and working.
+after_probe() {
+	case $r in
+	*err=0) [ "$(driver_of $PF)" = vfio-pci ] && $T open:$PF=0 >/dev/null &&
+		echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind ;;
+	*) [ -z "$(driver_of $PF)" ] ;;
+	esac
+}
+# A failed sriov_configure leaves no VF; an absorbed failure leaves both bound to vfio-pci.
+after_sriov() {
+	case $r in
+	*err=0) vfs 2 && echo 0 > $D/$PF/sriov_numvfs ;;
+	*) [ "$(numvfs)" = 0 ] ;;
+	esac
+}
+# After a failed or absorbed open of the VF, closed again: no VF user is left.
+after_open() {
+	[ ! -f $D/$PF/vf_token_users ] || [ "$(cat $D/$PF/vf_token_users)" = 0 ]
+}
+# The PCI core's VF creation (pci_iov_add_virtfn) oopses when an allocation in it fails: its
+# error path runs device_del() on a VF that was never added (kill_device NULL dereference, seen
+# with C vfio-pci first; upstream 7.3). failslab's stack filter keeps injection out of it.
+spare_vf_creation() {
+	[ -f $DBG/failslab/reject-start ] || return 1
+	start=$(grep -m1 ' pci_iov_add_virtfn$' /proc/kallsyms | cut -d' ' -f1)
+	[ -n "$start" ] || return 1
+	end=$(sort /proc/kallsyms | awk -v s="$start" '$1 > s { print $1; exit }')
+	echo 0x$start > $DBG/failslab/reject-start && echo 0x$end > $DBG/failslab/reject-end
 }
 stage_faults() {
 	DRV=$1
 	echo 0 > $D/$PF/sriov_numvfs
 	echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind
-	inject probe '[ -z "$(driver_of $PF)" ] || echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind' \
-		write /sys/bus/pci/drivers/vfio-pci/bind $PF
-	echo $PF > /sys/bus/pci/drivers/vfio-pci/bind
-	inject sriov_configure 'echo 0 > $D/$PF/sriov_numvfs' write $D/$PF/sriov_numvfs 2
+	inject probe after_probe write /sys/bus/pci/drivers/vfio-pci/bind $PF
+	[ "$(driver_of $PF)" = vfio-pci ] || echo $PF > /sys/bus/pci/drivers/vfio-pci/bind
+	if spare_vf_creation; then
+		inject sriov_configure after_sriov write $D/$PF/sriov_numvfs 2
+		echo 0 > $DBG/failslab/reject-start; echo 0 > $DBG/failslab/reject-end
+	else
+		skip "$1: fault injection in sriov_configure (no failslab stack filter to spare pci_iov_add_virtfn)"
+	fi
 	vfs 1 && $T open:$PF:$TK=0 >/dev/null || first_bad "1 VF and a token for the open faults"
-	inject open '[ ! -f $D/$PF/vf_token_users ] || [ "$(cat $D/$PF/vf_token_users)" = 0 ]' open "$(vf_of $PF 0)" $TK
+	inject open after_open open "$(vf_of $PF 0)" $TK
 	check "$1: after the open faults, the VF opens with the token and the PF needs none" \
 		$T open:"$(vf_of $PF 0)":$TK=0 close:"$(vf_of $PF 0)" open:$PF=0
 }
@@ -176,7 +212,7 @@ run_driver() {
 	sp=$(splats); up=$(upstream_splats); lk=$(leaks)
 	[ "$sp" = 0 ] || dmesg | grep -E "$SPLAT" | grep -vE "$UPSTREAM" | head -5 | sed 's/^/  dmesg: /'
 	[ "$sp" = 0 ] || dmesg | grep -E -A14 "$SPLAT" | head -60 | sed 's/^/  dmesg: /'
-	[ "$up" = 0 ] || echo "  $up x the upstream PCI core WARN at PF removal with VFs (not counted)"
+	[ "$up" = 0 ] || echo "  upstream WARNs (not counted): $(dmesg | grep -oE "$UPSTREAM" | sed 's/.* at //' | sort | uniq -c | tr -s ' \n' ' ')"
 	[ "$lk" = 0 ] || head -40 $DBG/kmemleak | sed 's/^/  kmemleak: /'
 	check "$1: no WARN, BUG, KASAN, lockdep or debugobjects report" [ "$sp" = 0 ]
 	check "$1: kmemleak finds no leak" [ "$lk" = 0 ]
