@@ -16,8 +16,9 @@ arg() { v=$(sed -n "s/.*rig\.$1=\([^ ]*\).*/\1/p" /proc/cmdline); echo "${v:-$2}
 OPS=$(arg ops 2000) CYCLES=$(arg cycles 30) FUZZ=$(arg fuzz 20000) STEP=$(arg fault_step 5)
 TK=6b0d61a7-3fb7-45b2-9b0e-3c1d7c2b9e11
 echo $TK > /tmp/tokens
-# The first line of every kernel report (lockdep's start with "WARNING:").
-SPLAT='WARNING:|BUG:|Oops|KASAN:|UBSAN:|ODEBUG:|general protection fault|suspicious RCU usage|blocked for more than|PF removed while'
+# The first line of every kernel report (lockdep's start with "WARNING:"); and kmemleak
+# turning itself off, which would make its scan say nothing.
+SPLAT='WARNING:|BUG:|Oops|KASAN:|UBSAN:|ODEBUG:|general protection fault|suspicious RCU usage|blocked for more than|PF removed while|leak detector disabled'
 # Two upstream 7.3 WARNs that C vfio-pci triggers as well, counted apart:
 # - pci_stop_and_remove_bus_device() asserts pci_rescan_remove_lock, but a PF driver's remove
 #   disables SR-IOV without it when the PF is unbound through sysfs (sriov_numvfs takes it);
