@@ -4,7 +4,7 @@
 #   make rig             setup + rig kernel (cached) + module + selftests
 #   make demo            boot the rig VM and show the VF token flow
 #   make check           every test; ends with "N passed, N failed"
-#   make bench           Rust driver vs C vfio-pci, VF token paths timed in one VM boot
+#   make bench           Rust driver vs C vfio-pci in one VM boot: table, results/*.json, *.png
 #   make stress          races, teardown, fault injection, hostile input on the debug kernel
 KDIR ?= /lib/modules/$(shell uname -r)/build
 LLVM ?= -19

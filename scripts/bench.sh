@@ -1,20 +1,51 @@
 #!/usr/bin/env bash
-# Benchmark of the VF token paths, Rust driver against C vfio-pci, in one VM boot (guest suite
-# tests/guest/suites/bench.sh, tool tests/guest/bin/vfio_bench.c). Prints per metric the C
-# and Rust medians (median over rounds of each round's median) and the ratio Rust/C with its
-# min-max over rounds; writes the same as JSON to results/bench-<date>.json.
-# Usage: [BENCH_ROUNDS=5] [BENCH_ITERS=200] [BENCH_OPEN_ITERS=30] scripts/bench.sh
-# (BENCH_OPEN_ITERS: iterations of the two metrics that open the VF; each open resets it, ~0.2 s)
+# Benchmark of the Rust driver against C vfio-pci in one VM boot (guest suite
+# tests/guest/suites/bench.sh, tool tests/guest/bin/vfio_bench.c, report
+# scripts/bench-report.py). Prints per metric the C and Rust medians (median over rounds of
+# each round's median) and the ratio Rust/C with its min-max over rounds; writes the same as
+# JSON to results/bench-<date>.json and the scaling plot to results/bench-<date>.png.
+# Usage: [BENCH_ROUNDS=5] [BENCH_ITERS=1000] [BENCH_OPEN_ITERS=100] [BENCH_SCALE_ITERS=200]
+#        [BENCH_CLOCK=icount|host] [BENCH_NVME_VFS=255] [BENCH_NVME_POINTS=1,4,16,64,255]
+#        scripts/bench.sh
+# BENCH_OPEN_ITERS: iterations of the two open/close metrics that reset the VF (two FLRs,
+# 208 ms of guest time, ~60 ms of host time each under icount); BENCH_SCALE_ITERS: of each
+# point of the scaling series. 1000 for both adds ~45 min of VM time to the ~25 min. BENCH_CLOCK=icount (default) runs QEMU with -icount shift=0,sleep=off:
+# guest time advances 1 ns per guest instruction and idle waits are skipped, so figures are
+# instruction counts of the guest, free of the host's load; host: the host's clock under TCG.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 rounds=${BENCH_ROUNDS:-5}
-iters=${BENCH_ITERS:-200}
-open_iters=${BENCH_OPEN_ITERS:-30}
+iters=${BENCH_ITERS:-1000}
+open_iters=${BENCH_OPEN_ITERS:-100}
+scale_iters=${BENCH_SCALE_ITERS:-200}
+clock=${BENCH_CLOCK:-icount}
+nvme_vfs=${BENCH_NVME_VFS:-255}
+nvme_points=${BENCH_NVME_POINTS:-1,4,16,64,$nvme_vfs}
+case $clock in
+icount) clock_args="-icount shift=0,sleep=off" ;;
+host) clock_args= ;;
+*) echo "bench: BENCH_CLOCK must be icount or host" >&2; exit 2 ;;
+esac
 "$here/rig.sh"
+# An NVMe PF with SR-IOV on its own root port. QEMU allows up to 255 VFs (256 controllers in
+# a subsystem); it wants sriov_vq_flexible >= VFs, sriov_vi_flexible >= VFs and
+# max_ioqpairs >= sriov_vq_flexible + 2. The 16 KiB VF BARs need more than the firmware's
+# default 2 MiB bridge window: mem-reserve.
+vq=$((nvme_vfs * 2))
+nvme_args="-device pcie-root-port,id=rp4,slot=4,chassis=4,bus=pcie.0,addr=0x13,mem-reserve=8M
+	-device nvme-subsys,id=benchsubsys
+	-device nvme,bus=rp4,serial=benchnvme,subsys=benchsubsys,sriov_max_vfs=$nvme_vfs,sriov_vq_flexible=$vq,sriov_vi_flexible=$nvme_vfs,max_ioqpairs=$((vq + 2)),msix_qsize=$((nvme_vfs + 2))"
+# Time-out: generous for the host clock under TCG (a reset open/close ~0.3 s, others ~30 ms).
+npoints=$(tr , '\n' <<<"$nvme_points" | wc -l)
+timeout_s=$((600 + rounds * 2 * (open_iters * 2 * 35 / 100 + (iters * 2 + scale_iters * (3 + npoints)) * 3 / 100 + 300)))
 set +e
-RIG_APPEND="rig.rounds=$rounds rig.iters=$iters rig.open_iters=$open_iters" "$here/run-vm.sh" bench 3600
+t0=$(date +%s)
+RIG_QEMU_ARGS="$clock_args $nvme_args" \
+RIG_APPEND="rig.rounds=$rounds rig.iters=$iters rig.open_iters=$open_iters rig.scale_iters=$scale_iters rig.nvme_points=$nvme_points" \
+	"$here/run-vm.sh" bench "$timeout_s"
 vm_rc=$?
+vm_seconds=$(($(date +%s) - t0))
 set -e
 # Module size: all .text sections of the Rust module and of the C vfio-pci.ko of the same
 # kernel (C keeps most of the driver in vfio-pci-core.ko, which both use).
@@ -23,41 +54,14 @@ text_of() { llvm-size-19 -A "$1" | awk '$1 ~ /^\.text/ { s += $2 } END { print s
 c_ko=$(find "$kout/modinst" -name vfio-pci.ko | head -n1)
 rs_text=$(text_of "$TOP/vfio_pci.ko") c_text=$(text_of "$c_ko")
 mkdir -p "$TOP/results"
-out=$TOP/results/bench-$(date +%Y%m%d-%H%M%S).json
-python3 - "$CACHE/logs/bench.log" "$out" "$rounds" "$iters" "$vm_rc" "$open_iters" "$c_text" "$rs_text" <<'EOF'
-import json, re, statistics, sys
-log, out, rounds, iters, vm_rc, open_iters, c_text, rs_text = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:9])
-rec = {}  # metric -> driver -> round -> {field: value}
-for line in open(log, errors="replace"):
-    m = re.match(r"BENCHREC (\S+) (\d+) (\S+) (.*)", line.strip())
-    if not m:
-        continue
-    drv, rnd, metric, rest = m.group(1), int(m.group(2)), m.group(3), m.group(4)
-    fields = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", rest)}
-    if "median_ns" in fields:
-        rec.setdefault(metric, {}).setdefault(drv, {})[rnd] = fields
-if not rec:
-    sys.exit("bench: no BENCHREC lines in " + log)
-res = {"rounds": rounds, "iters": iters, "open_iters": open_iters, "vm_exit": vm_rc, "metrics": {},
-       "text_bytes": {"c": c_text, "rs": rs_text}}
-print(f"{'metric':<18} {'C median':>12} {'Rust median':>12} {'Rust/C':>7} {'min-max over rounds':>20}  rounds")
-for metric in sorted(rec):
-    c, rs = rec[metric].get("c", {}), rec[metric].get("rs", {})
-    cm = statistics.median(v["median_ns"] for v in c.values()) if c else None
-    rm = statistics.median(v["median_ns"] for v in rs.values()) if rs else None
-    per = [rs[r]["median_ns"] / c[r]["median_ns"] for r in sorted(set(c) & set(rs)) if c[r]["median_ns"]]
-    ratio = rm / cm if cm and rm is not None else None
-    res["metrics"][metric] = {
-        "c_median_ns": cm, "rs_median_ns": rm, "ratio": ratio,
-        "ratio_min": min(per) if per else None, "ratio_max": max(per) if per else None,
-        "rounds": {"c": c, "rs": rs},
-    }
-    fmt = lambda v: "-" if v is None else f"{v:.0f}ns" if v < 1e6 else f"{v / 1e6:.1f}ms"
-    rng = f"{min(per):.2f}-{max(per):.2f}" if per else "-"
-    rat = "-" if ratio is None else f"{ratio:.2f}"
-    print(f"{metric:<18} {fmt(cm):>12} {fmt(rm):>12} {rat:>7} {rng:>20}  {len(c)}/{len(rs)}")
-print(f"{'module .text':<18} {c_text:>11}B {rs_text:>11}B {rs_text / c_text:>7.2f}")
-json.dump(res, open(out, "w"), indent=1, sort_keys=True)
-print("bench: wrote", out)
-EOF
+out=$TOP/results/bench-$(date +%Y%m%d-%H%M%S)
+cat > "$out.meta" <<JSON
+{"rounds": $rounds, "iters": $iters, "open_iters": $open_iters, "scale_iters": $scale_iters, "clock": "$clock",
+ "nvme_vfs": $nvme_vfs, "nvme_points": [$nvme_points], "vm_exit": $vm_rc, "vm_seconds": $vm_seconds,
+ "text_bytes": {"c": $c_text, "rs": $rs_text}}
+JSON
+# Debian's python3 (setup.sh installs python3-matplotlib for it), not one earlier in PATH.
+/usr/bin/python3 "$here/bench-report.py" "$CACHE/logs/bench.log" "$out.json" "$out.png" "$out.meta"
+rm -f "$out.meta"
+echo "bench: VM run ${vm_seconds}s, clock $clock"
 [ "$vm_rc" = 0 ] || { echo "bench: the VM run reported failures (log: $CACHE/logs/bench.log)"; exit 1; }

@@ -1,26 +1,82 @@
 # Benchmark of the VF token paths, C vfio-pci against the Rust driver, in one boot: the two
-# drivers alternate round by round (c rs c rs ...). Per round: load with enable_sriov=1, bind
-# the PF, create one VF, time the PF bind, run vfio_bench, tear down. Prints each result as
+# drivers alternate round by round (c rs c rs ...). Per round and driver: PF probe time, the
+# upstream vfio_pci_device_init_perf_test on the PF, the open/close metrics of vfio_bench on a
+# VF of the igb PF (with the VF's reset, then without), their scaling with 1, 3 and 7 igb VFs
+# open, and with 1..max VFs of the emulated NVMe PF open. Prints each result as
 #   BENCHREC <c|rs> <round> <metric> n=.. median_ns=.. p99_ns=.. min_ns=..
-# for scripts/bench.sh. Knobs on the kernel command line: rig.rounds=N (5), rig.iters=N (200),
-# rig.open_iters=N (30: iterations of the metrics that open the VF, each open resets it).
+# for scripts/bench.sh. Knobs on the kernel command line: rig.rounds=N (5), rig.iters=N
+# (1000: iterations per metric), rig.open_iters=N (100: iterations of the open/close metrics
+# that reset the VF, ~0.2 s of guest time each), rig.scale_iters=N (200: iterations of each
+# scaling point), rig.probe_iters=N (20), rig.nvme_points=1,4,..
+# (VF counts of the NVMe series; a count above sriov_totalvfs is capped to it).
 . /tests/lib.sh
 check_rig
 D=/sys/bus/pci/devices
 TOKEN=2f6e5b1c-8d4a-4e07-9c3b-71a0d5e4f812
-ROUNDS=$(sed -n 's/.*rig\.rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
-ITERS=$(sed -n 's/.*rig\.iters=\([0-9]*\).*/\1/p' /proc/cmdline)
-OPEN_ITERS=$(sed -n 's/.*rig\.open_iters=\([0-9]*\).*/\1/p' /proc/cmdline)
-ROUNDS=${ROUNDS:-5} ITERS=${ITERS:-200} OPEN_ITERS=${OPEN_ITERS:-30}
-echo "bench: $ROUNDS rounds per driver, $ITERS iterations per metric ($OPEN_ITERS for the opening ones)"
+arg() { sed -n "s/.*rig\.$1=\([0-9]*\).*/\1/p" /proc/cmdline; }
+ROUNDS=$(arg rounds) ITERS=$(arg iters) OPEN_ITERS=$(arg open_iters) PROBE_ITERS=$(arg probe_iters)
+SCALE_ITERS=$(arg scale_iters)
+ROUNDS=${ROUNDS:-5} ITERS=${ITERS:-1000} OPEN_ITERS=${OPEN_ITERS:-100} PROBE_ITERS=${PROBE_ITERS:-20}
+SCALE_ITERS=${SCALE_ITERS:-200}
+NVME_POINTS=$(sed -n 's/.*rig\.nvme_points=\([0-9,]*\).*/\1/p' /proc/cmdline | tr , ' ')
+NVME_POINTS=${NVME_POINTS:-1 4 16 64 255}
+echo "bench: $ROUNDS rounds per driver, $ITERS iterations per metric ($OPEN_ITERS for those that reset the VF, $SCALE_ITERS per scaling point)"
+# Seconds a vfio_bench run may take: 0.5 s per resetting open/close (both paths), 2 ms per other call.
+BENCH_TIMEOUT=$((OPEN_ITERS + ITERS * 8 / 1000 + 300))
 
-# uptime in ms (10 ms resolution: busybox date has no %N)
-ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+# The NVMe PF of the bench (QEMU nvme with SR-IOV, scripts/bench.sh), if there is one.
+NVME=
+for f in $D/*/class; do
+	dev=${f%/class}
+	[ "$(cat $f)" = 0x010802 ] && [ -e $dev/sriov_totalvfs ] && NVME=${dev##*/} && break
+done
+[ -n "$NVME" ] && echo "bench: NVMe PF $NVME, sriov_totalvfs $(cat $D/$NVME/sriov_totalvfs)"
 
-teardown() {
-	echo 0 > $D/$PF/sriov_numvfs 2>/dev/null
-	[ "$(driver_of $PF)" = vfio-pci ] && echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind
-	rmmod vfio_pci 2>/dev/null
+# emit DRIVER ROUND FILE: vfio_bench's BENCH lines as BENCHREC, other lines indented.
+emit() {
+	grep '^BENCH ' $3 | sed "s/^BENCH /BENCHREC $1 $2 /"
+	grep -v '^BENCH ' $3 | sed 's/^/  /'
+}
+
+# vf0_of PF: the BDF of its first VF (cd -P and $PWD: no fork, which is slow under TCG).
+vf0_of() {
+	(cd -P $D/$1/virtfn0 && echo ${PWD##*/})
+}
+
+# enable_vfs PF N: N VFs on PF, every one on vfio-pci with its resets disabled ("echo >
+# reset_method"). With disable_idle_d3=1 set before, an open then costs the driver's and the
+# core's work, not the PCIe-mandated waits of FLR (100 ms) and D3hot transitions (10 ms).
+# Without forks per VF: 255 of them under TCG would cost minutes.
+enable_vfs() {
+	echo $2 > $D/$1/sriov_numvfs || return 1
+	for vf in $D/$1/virtfn*; do
+		[ $vf/driver -ef /sys/bus/pci/drivers/vfio-pci ] || { echo "  $vf not on vfio-pci"; return 1; }
+		echo > $vf/reset_method || return 1
+	done
+}
+
+# init_perf DRIVER ROUND: upstream vfio_pci_device_init_perf_test on the PF, one figure per
+# IOMMU mode (the average init time per device; one device, so the same as min and max).
+init_perf() {
+	run_timed 300 /selftests/vfio_pci_device_init_perf_test $PF > /tmp/perf.out 2>&1
+	rc=$?
+	awk -v d=$1 -v r=$2 '
+		/ RUN / { n = split($3, a, "."); mode = a[n - 1] }
+		/Avg init time/ { t = $NF; sub(/s$/, "", t); split(t, p, ".")
+			printf "BENCHREC %s %s init_perf_%s n=1 median_ns=%d\n", d, r, mode, p[1] * 1000000000 + p[2] }
+	' /tmp/perf.out
+	[ $rc = 0 ] || { sed 's/^/  /' /tmp/perf.out | tail -n 20; return 1; }
+}
+
+# scale DRIVER ROUND PF SERIES N: cdev open/close of the first VF of PF (software path, see
+# enable_vfs) while its next N-1 VFs are held open (N VFs open in all): metric
+# cdev_open_close_sw_SERIES_vfsN.
+scale() {
+	run_timed $BENCH_TIMEOUT env PF=$3 VF0=$(vf0_of $3) ITERS=$SCALE_ITERS METRICS=cdev_open_close \
+		HOLD=$(($5 - 1)) TAG=_sw_${4}_vfs$5 /selftests/vfio_bench $TOKEN > /tmp/scale.out 2>&1
+	rc=$?
+	emit $1 $2 /tmp/scale.out
+	return $rc
 }
 
 # round DRIVER N: one round; 0 when every step and every metric succeeded.
@@ -30,26 +86,67 @@ round() {
 	else
 		load_rs_vfio_pci enable_sriov=1
 	fi || { echo "  $1 $2: module does not load"; return 1; }
-	t0=$(ms)
-	bind_to $PF vfio-pci || { echo "  $1 $2: PF does not bind"; return 1; }
-	t1=$(ms)
-	echo "BENCHREC $1 $2 pf_probe n=1 median_ns=$(( (t1 - t0) * 1000000 ))"
-	echo 1 > $D/$PF/sriov_numvfs || { echo "  $1 $2: no VF"; return 1; }
-	VF0=$(basename "$(readlink $D/$PF/virtfn0)")
+	echo vfio-pci > $D/$PF/driver_override
+	/selftests/vfio_bench probe $PF $PROBE_ITERS > /tmp/probe.out 2>&1 ||
+		{ emit $1 $2 /tmp/probe.out; echo "  $1 $2: PF does not bind"; return 1; }
+	emit $1 $2 /tmp/probe.out
+	init_perf $1 $2 || { echo "  $1 $2: vfio_pci_device_init_perf_test failed"; return 1; }
+
+	# With the VF's reset, as users get it: OPEN_ITERS; the open/close also without it.
+	echo 7 > $D/$PF/sriov_numvfs || { echo "  $1 $2: no VFs"; return 1; }
+	VF0=$(vf0_of $PF)
 	[ "$(driver_of $VF0)" = vfio-pci ] || bind_to $VF0 vfio-pci ||
 		{ echo "  $1 $2: VF $VF0 not on vfio-pci"; return 1; }
-	run_timed 600 env PF=$PF VF0=$VF0 ITERS=$ITERS OPEN_ITERS=$OPEN_ITERS /selftests/vfio_bench $TOKEN > /tmp/bench.out 2>&1
+	run_timed $BENCH_TIMEOUT env PF=$PF VF0=$VF0 ITERS=$ITERS OPEN_ITERS=$OPEN_ITERS \
+		/selftests/vfio_bench $TOKEN > /tmp/bench.out 2>&1
 	rc=$?
-	grep '^BENCH ' /tmp/bench.out | sed "s/^BENCH /BENCHREC $1 $2 /"
-	grep -v '^BENCH ' /tmp/bench.out | sed 's/^/  /'
-	return $rc
+	emit $1 $2 /tmp/bench.out
+	[ $rc = 0 ] || return 1
+	# The software path (suffix _sw): new VFs with no reset method and no idle D3.
+	echo 0 > $D/$PF/sriov_numvfs
+	echo 1 > /sys/module/vfio_pci/parameters/disable_idle_d3
+	enable_vfs $PF 7 || { echo "  $1 $2: igb VFs not ready for the _sw runs"; return 1; }
+	VF0=$(vf0_of $PF)
+	run_timed $BENCH_TIMEOUT env PF=$PF VF0=$VF0 ITERS=$ITERS METRICS=group_open_close,cdev_open_close \
+		TAG=_sw /selftests/vfio_bench $TOKEN > /tmp/bench.out 2>&1
+	rc=$?
+	emit $1 $2 /tmp/bench.out
+	[ $rc = 0 ] || return 1
+	for n in 1 3 7; do
+		scale $1 $2 $PF igb $n || return 1
+	done
+	echo 0 > $D/$PF/sriov_numvfs
+
+	[ -n "$NVME" ] || { echo "  $1 $2: no NVMe PF, no NVMe series"; return 1; }
+	bind_to $NVME vfio-pci || { echo "  $1 $2: NVMe PF does not bind"; return 1; }
+	max=$(cat $D/$NVME/sriov_totalvfs)
+	for n in $NVME_POINTS; do
+		[ $n -gt $max ] && n=$max
+		t0=$(date +%s)
+		enable_vfs $NVME $n || { echo "  $1 $2: $n NVMe VFs not ready"; return 1; }
+		t1=$(date +%s)
+		scale $1 $2 $NVME nvme $n || return 1
+		echo "  $1 $2: nvme $n VFs: enabled in $((t1 - t0))s, measured in $(($(date +%s) - t1))s"
+		echo 0 > $D/$NVME/sriov_numvfs
+		[ $n = $max ] && break
+	done
+	return 0
+}
+
+teardown() {
+	for p in $PF $NVME; do
+		echo 0 > $D/$p/sriov_numvfs 2>/dev/null
+		[ "$(driver_of $p)" = vfio-pci ] && echo $p > /sys/bus/pci/drivers/vfio-pci/unbind
+	done
+	rmmod vfio_pci 2>/dev/null
 }
 
 r=1
 while [ $r -le $ROUNDS ]; do
 	for drv in c rs; do
+		t0=$(date +%s)
 		if round $drv $r; then
-			ok "bench round $r $drv"
+			ok "bench round $r $drv ($(($(date +%s) - t0))s)"
 		else
 			bad "bench round $r $drv"
 		fi
