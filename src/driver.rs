@@ -32,21 +32,16 @@ kernel::sync::global_lock! {
     unsafe(uninit) static SRIOV_PFS: Mutex<KVec<SriovPf>> = KVec::new();
 }
 
-/// The rate limits of the token log lines, one per call site of C's check.
 const RATELIMIT_SITES: usize = 6;
 
-kernel::sync::global_lock! {
-    // SAFETY: initialised in module init (`init_globals`) before the driver is registered.
-    unsafe(uninit) static RATELIMITS: Mutex<[RateLimit; RATELIMIT_SITES]> =
-        [const { RateLimit::new() }; RATELIMIT_SITES];
-}
+/// The rate limits of the token log lines, one per call site of C's check.
+static RATELIMITS: [RateLimit; RATELIMIT_SITES] = [const { RateLimit::new() }; RATELIMIT_SITES];
 
 /// Initialises the driver's global state; call once, before registering the driver.
 pub(crate) fn init_globals() {
     // SAFETY: called exactly once, from module init, before any other use.
     unsafe {
         SRIOV_PFS.init();
-        RATELIMITS.init();
     }
 }
 
@@ -97,8 +92,7 @@ impl VfioPci {
         };
         // C's rate-limit state is named after the function that prints.
         let allowed = RATELIMITS
-            .lock()
-            .get_mut(site)
+            .get(site)
             .is_some_and(|l| l.allow(c"vfio_pci_core_match_token_uuid"));
         if allowed {
             dev_info!(core.dev(), "{}\n", denial.message());
@@ -178,9 +172,9 @@ impl VfioPciDriver for VfioPci {
         let given = token.map(|b| Uuid(*b));
         let verdict = match &dev.data().role {
             TokenRole::Pf(pf) => policy::check_token(Role::Pf(&mut pf.lock()), given.as_ref()),
-            TokenRole::Vf(Some(pf)) => {
-                policy::check_token(Role::VfOfOurPf(&pf.lock()), given.as_ref())
-            }
+            // As C: a missing token is refused before the PF's lock is taken.
+            TokenRole::Vf(Some(pf)) => policy::vf_token_given(given.as_ref())
+                .and_then(|()| policy::check_token(Role::VfOfOurPf(&pf.lock()), given.as_ref())),
             TokenRole::Vf(None) => policy::check_token(Role::VfOfForeignPf, given.as_ref()),
             TokenRole::Neither => policy::check_token(Role::Neither, given.as_ref()),
         };

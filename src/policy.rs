@@ -335,6 +335,15 @@ pub fn check_token(role: Role<'_>, given: Option<&Uuid>) -> Result<(), Denial> {
     }
 }
 
+/// The part of a VF's check that needs no token state: a token must be given. Callers may run
+/// it before locking the PF's state; `check_token` gives the same verdict.
+pub fn vf_token_given(given: Option<&Uuid>) -> Result<(), Denial> {
+    match given {
+        None => Err(Denial::TokenRequired),
+        Some(_) => Ok(()),
+    }
+}
+
 /// How a device feature request goes on after its argument check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FeatureStep {
@@ -867,6 +876,18 @@ mod tests {
             check_token(Role::VfOfForeignPf, Some(&given())),
             Err(Denial::PfNotBound)
         );
+    }
+
+    #[test]
+    fn vf_token_given_first_changes_no_verdict() {
+        let pf = TokenState::new(given());
+        for token in [None, Some(given()), Some(other())] {
+            assert_eq!(
+                vf_token_given(token.as_ref())
+                    .and_then(|()| check_token(Role::VfOfOurPf(&pf), token.as_ref())),
+                check_token(Role::VfOfOurPf(&pf), token.as_ref())
+            );
+        }
     }
 
     #[test]
