@@ -118,7 +118,7 @@ stage_rmmod() {
 # no longer reaches an n-th allocation.
 inject() {
 	what=$1 after=$2; shift 2
-	FIRST= n=1 injected=0 errors=0
+	FIRST= n=1 injected=0 errors=0 NODELESS=0
 	while [ $n -lt 5000 ]; do
 		r=$($S failnth $n "$@" 2>&1)
 		case $r in
@@ -132,17 +132,28 @@ inject() {
 		n=$((n + STEP))
 	done
 	FAULTS=$((FAULTS + injected))
-	echo "  $what: $injected allocations failed in turn (every ${STEP}th), $errors returned an error, the rest were absorbed; $((n - 1)) reached"
+	nl=; [ $NODELESS = 0 ] || nl=" ($NODELESS of them left the group without its devtmpfs node)"
+	echo "  $what: $injected allocations failed in turn (every ${STEP}th), $errors returned an error, the rest were absorbed$nl; $((n - 1)) reached"
 	[ $injected -gt 0 ] || first_bad "no allocation reached"
 	check "$DRV: fault injection in $what leaves a working device${FIRST:+, first failure: $FIRST}" [ -z "$FIRST" ]
 }
-# A failed probe leaves the PF unbound; an absorbed failure leaves it bound and working.
+# A failed probe leaves the PF unbound; an absorbed failure leaves it bound and working, but
+# for one kernel behaviour: device_add() ignores a failure to create the devtmpfs node, so the
+# group's /dev/vfio/N can be missing while /sys/class/vfio/N exists (seen with C vfio-pci;
+# no driver can see it). Counted in NODELESS; the unbind below drops that group.
 after_probe() {
+	ok_=0
 	case $r in
-	*err=0) [ "$(driver_of $PF)" = vfio-pci ] && $T open:$PF=0 >/dev/null &&
-		echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind ;;
-	*) [ -z "$(driver_of $PF)" ] ;;
+	*err=0)
+		g=$(basename "$(readlink $D/$PF/iommu_group)")
+		if [ "$(driver_of $PF)" != vfio-pci ]; then ok_=1
+		elif [ ! -e /dev/vfio/$g ] && [ -e /sys/class/vfio/$g ]; then NODELESS=$((NODELESS + 1))
+		else $T open:$PF=0 >/dev/null || ok_=1
+		fi ;;
+	*) [ -z "$(driver_of $PF)" ] || ok_=1 ;;
 	esac
+	[ -z "$(driver_of $PF)" ] || echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind
+	return $ok_
 }
 # A failed sriov_configure leaves no VF; an absorbed failure leaves both bound to vfio-pci.
 after_sriov() {
