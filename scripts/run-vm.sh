@@ -6,6 +6,8 @@
 # RIG_APPEND="k=v ...": extra kernel command line words for the suite (e.g. rig.iters=200).
 # RIG_QEMU_ARGS="...": extra QEMU arguments (extra devices for a suite).
 # RIG_VARIANT=debug: boot the debug kernel (scripts/rig.sh debug) with the module built for it.
+# RIG_TAG=NAME: log, initramfs and monitor socket named SUITE-NAME, so that two runs of one
+# suite (make stress and make check) can go at the same time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
@@ -15,8 +17,9 @@ variant=${RIG_VARIANT:-rig}
 kout=$(cat "$(kernel_record "$variant")") || { echo "run-vm: build first (scripts/rig.sh $variant)" >&2; exit 1; }
 selftests=$kout/selftests-vfio
 logdir=$CACHE/logs; mkdir -p "$logdir"
-log=$logdir/$suite.log
-initrd=$CACHE/initramfs-$suite.cpio.gz
+name=$suite${RIG_TAG:+-$RIG_TAG}
+log=$logdir/$name.log
+initrd=$CACHE/initramfs-$name.cpio.gz
 "$here/mkinitramfs.sh" "$kout" "$(module_of "$variant")" "$selftests" "$initrd"
 
 # Single-threaded TCG: multi-threaded TCG with intel-iommu interrupt remapping was seen to
@@ -28,7 +31,7 @@ accel=tcg,thread=single
 set +e
 timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-machine q35 -accel "$accel" -cpu max -m 2G -smp 2 \
-	-nodefaults -vga none -display none -no-reboot -serial stdio -monitor "unix:$CACHE/monitor-$suite.sock,server,nowait" \
+	-nodefaults -vga none -display none -no-reboot -serial stdio -monitor "unix:$CACHE/monitor-$name.sock,server,nowait" \
 	-kernel "$kout/arch/x86/boot/bzImage" -initrd "$initrd" \
 	-append "console=ttyS0 intel_iommu=on no_timer_check panic=-1 rig.suite=$suite rig.variant=$variant${RIG_APPEND:+ $RIG_APPEND}" \
 	-device intel-iommu,intremap=on,caching-mode=on \
