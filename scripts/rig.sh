@@ -2,7 +2,7 @@
 # Everything the VM suites need, each step cached where it can be: setup, rig kernel, this
 # module against it, the upstream selftests. Prints phase timings.
 # Usage: rig.sh [rig|debug]   (debug: the KASAN/lockdep/kmemleak/failslab kernel of issue 6;
-# the module is then built in a copy under the cache, so the two builds never mix.)
+# the module is then built in a copy under .cache/ of the checkout, so the two never mix.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
@@ -11,7 +11,7 @@ phase() { local name=$1 t0; shift; t0=$(date +%s); "$@"; echo "phase: $name $(( 
 build_module() {
 	local dir=$TOP
 	if [ "$variant" != rig ]; then
-		dir=$CACHE/module-$variant; mkdir -p "$dir"
+		dir=$TOP/.cache/module-$variant; mkdir -p "$dir"
 		rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
 			"$TOP/Kbuild" "$TOP/Makefile" "$TOP/src" "$TOP/scripts" "$dir/"
 	fi
