@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
+#include "vfio_group.h"
 
 #define MAX_HOLD 256
 
@@ -133,63 +134,17 @@ static int probe(const char *bdf, int n)
 	return 0;
 }
 
-/* Opens the group of BDF and puts it into CONTAINER (type1v2 set once). */
-static int open_group(const char *bdf, int container)
+/* Opens the vfio cdev of BDF (looked up each time, as a user would) and binds it to IOMMUFD
+ * with TOKEN; the fd or -1. */
+static int cdev_bind(const char *bdf, int iommufd, const char *token)
 {
-	char path[256], link[256], *n;
-	ssize_t len;
+	char path[300];
 	int fd;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0)
+	if (vg_cdev_path(bdf, path, sizeof(path)))
 		return -1;
-	link[len] = 0;
-	n = strrchr(link, '/');
-	snprintf(path, sizeof(path), "/dev/vfio/%s", n + 1);
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		return -1;
-	if (ioctl(fd, VFIO_GROUP_SET_CONTAINER, &container)) {
-		close(fd);
-		return -1;
-	}
-	/* The first group makes the IOMMU settable; EBUSY-free for the later ones. */
-	ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU);
-	return fd;
-}
-
-/* Opens the vfio cdev of BDF and binds it to IOMMUFD with TOKEN; the fd or -1. */
-static int cdev_bind(const char *bdf, int iommufd, uuid_t token)
-{
-	char dir[256], path[300];
-	struct vfio_device_bind_iommufd bind = {
-		.argsz = sizeof(bind),
-		.flags = VFIO_DEVICE_BIND_FLAG_TOKEN,
-		.iommufd = iommufd,
-		.token_uuid_ptr = (uintptr_t)token,
-	};
-	struct dirent *e;
-	DIR *d;
-	int fd = -1;
-
-	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	d = opendir(dir);
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (!strncmp(e->d_name, "vfio", 4))
-			break;
-	if (e) {
-		snprintf(path, sizeof(path), "/dev/vfio/devices/%.64s", e->d_name);
-		fd = open(path, O_RDWR);
-	}
-	closedir(d);
-	if (fd >= 0 && ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind)) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
+	fd = vg_cdev_bind(path, iommufd, token);
+	return fd < 0 ? -1 : fd;
 }
 
 /* Runs the selected metrics on an open PF; returns 1 if one failed. */
@@ -273,7 +228,7 @@ static int run_metrics(const char *sel, const char *vf, int iters, int open_iter
 	if (selected(sel, "cdev_open_close")) {
 		for (i = n = 0; i < open_iters; i++) {
 			t0 = now_ns();
-			fd = cdev_bind(vf, iommufd, token);
+			fd = cdev_bind(vf, iommufd, token_str);
 			if (fd < 0) {
 				fprintf(stderr, "cdev_open_close: %s\n", strerror(errno));
 				bad = 1;
@@ -291,7 +246,7 @@ int main(int argc, char **argv)
 {
 	const char *pf = getenv("PF"), *vf = getenv("VF0"), *s = getenv("ITERS");
 	const char *so = getenv("OPEN_ITERS"), *sel = getenv("METRICS"), *hold = getenv("HOLD");
-	int container = -1, pfgroup = -1, vfgroup = -1, pffd, iommufd, iters, open_iters, i;
+	int pfgroup = -1, vfgroup = -1, pffd, iommufd, iters, open_iters, i;
 	int held[MAX_HOLD], nheld = 0, bad;
 	int need_group;
 	char pfstr[128];
@@ -323,17 +278,16 @@ int main(int argc, char **argv)
 	}
 	/* Opening the PF with a token while no VF is open sets the token. */
 	if (need_group) {
-		container = open("/dev/vfio/vfio", O_RDWR);
-		pfgroup = open_group(pf, container);
-		vfgroup = open_group(vf, container);
-		if (container < 0 || pfgroup < 0 || vfgroup < 0) {
+		pfgroup = vg_open_group(pf);
+		vfgroup = vg_open_group(vf);
+		if (pfgroup < 0 || vfgroup < 0) {
 			perror("vfio_bench: container/groups");
 			return 1;
 		}
 		snprintf(pfstr, sizeof(pfstr), "%s vf_token=%s", pf, argv[1]);
 		pffd = ioctl(pfgroup, VFIO_GROUP_GET_DEVICE_FD, pfstr);
 	} else {
-		pffd = cdev_bind(pf, iommufd, token);
+		pffd = cdev_bind(pf, iommufd, argv[1]);
 	}
 	if (pffd < 0) {
 		perror("vfio_bench: open PF with token");
@@ -350,7 +304,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		link[len] = 0;
-		held[nheld] = cdev_bind(strrchr(link, '/') + 1, iommufd, token);
+		held[nheld] = cdev_bind(strrchr(link, '/') + 1, iommufd, argv[1]);
 		if (held[nheld] < 0) {
 			fprintf(stderr, "vfio_bench: hold %s: %s\n", link, strerror(errno));
 			return 1;
@@ -365,8 +319,8 @@ int main(int argc, char **argv)
 	close(pffd);
 	if (pfgroup >= 0)
 		close(pfgroup);
-	if (container >= 0)
-		close(container);
+	if (vg_container >= 0)
+		close(vg_container);
 	close(iommufd);
 	return bad;
 }

@@ -1,5 +1,5 @@
 # Reliability and security (issue 6), on the debug kernel (scripts/rig.sh debug): for the C
-# vfio-pci and then the Rust driver, the same stages with tests/guest/bin/vfio_stress.c:
+# vfio-pci and then the Rust driver, the same stages with the tools tests/guest/bin/vfio_*.c:
 # token races, SR-IOV / unbind / rebind cycles, PF removal with an open VF, rmmod with an
 # open device, fault injection (fail-nth) in probe, sriov_configure and open, hostile match
 # strings, and a search for every token set. Each stage's kernel log is searched for splats,
@@ -7,7 +7,6 @@
 # (rig.ops, rig.cycles, rig.fuzz, rig.fault_step; scripts/stress.sh sets the full ones).
 . /tests/lib.sh
 check_rig
-S=/selftests/vfio_stress
 T=/selftests/vf_token_tool
 D=/sys/bus/pci/devices
 P=/sys/module/vfio_pci/parameters
@@ -59,7 +58,7 @@ vfs() {
 # --- stages; each adds to the driver's figures ------------------------------------------
 stage_tokens() {
 	vfs 4 || { bad "$1: 4 VFs bound"; return; }
-	run_timed 1200 $S tokens $PF "$(vf_of $PF 0),$(vf_of $PF 1),$(vf_of $PF 2),$(vf_of $PF 3)" $OPS 1000 > /tmp/tokens.out 2>&1
+	run_timed 1200 vfio_token_race $PF "$(vf_of $PF 0),$(vf_of $PF 1),$(vf_of $PF 2),$(vf_of $PF 3)" $OPS 1000 > /tmp/tokens.out 2>&1
 	rc=$?; grep -v '^violation' /tmp/tokens.out | sed 's/^/  /'; grep '^violation' /tmp/tokens.out | head -5 | sed 's/^/  /'
 	n=$(sed -n 's/.* ops=\([0-9]*\).*/\1/p' /tmp/tokens.out); OPS_DONE=$((OPS_DONE + ${n:-0}))
 	check "$1: $OPS token operations from 6 threads (group and cdev paths), no invariant broken" [ $rc = 0 ]
@@ -93,7 +92,7 @@ stage_cycles() {
 
 stage_unbind_pf() {
 	vfs 1 && $T open:$PF:$TK=0 >/dev/null || { bad "$1: setup of PF removal"; return; }
-	run_timed 180 $S unbind-pf $PF "$(vf_of $PF 0)" $TK 60 > /tmp/unbind.out 2>&1; rc=$?
+	run_timed 180 vfio_unbind_pf $PF "$(vf_of $PF 0)" $TK 60 > /tmp/unbind.out 2>&1; rc=$?
 	sed 's/^/  /' /tmp/unbind.out
 	check "$1: PF unbind with an open VF asks the VF user, then completes" [ $rc = 0 ]
 	check "$1: VFs gone with the PF, PF rebinds" sh -c "[ ! -e $D/$PF/virtfn0 ] && echo $PF > /sys/bus/pci/drivers/vfio-pci/bind"
@@ -101,7 +100,7 @@ stage_unbind_pf() {
 
 stage_rmmod() {
 	bind_to $PLAIN vfio-pci || { bad "$1: plain NIC to vfio-pci"; return; }
-	$S hold $PLAIN > /tmp/hold.out 2>&1 &
+	vfio_hold $PLAIN > /tmp/hold.out 2>&1 &
 	holder=$!
 	i=0; while ! grep -q held /tmp/hold.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	out=$(rmmod vfio_pci 2>&1); rc=$?
@@ -120,7 +119,7 @@ inject() {
 	what=$1 after=$2; shift 2
 	FIRST= n=1 injected=0 errors=0 NODELESS=0
 	while [ $n -lt 5000 ]; do
-		r=$($S failnth $n "$@" 2>&1)
+		r=$(vfio_failnth $n "$@" 2>&1)
 		case $r in
 		injected=0*) break ;;
 		"injected=1 err=0") ;;
@@ -196,7 +195,7 @@ stage_faults() {
 
 stage_fuzz() {
 	vfs 1 || { bad "$1: 1 VF for the fuzzer"; return; }
-	run_timed 1800 $S fuzz $PF "$(vf_of $PF 0)" $TK $FUZZ 0x5eed > /tmp/fuzz.out 2>&1; rc=$?
+	run_timed 1800 vfio_fuzz_match $PF "$(vf_of $PF 0)" $TK $FUZZ 0x5eed > /tmp/fuzz.out 2>&1; rc=$?
 	sed 's/^/  /' /tmp/fuzz.out | head -8
 	FUZZED=$(sed -n 's/.*inputs=\([0-9]*\).*/\1/p' /tmp/fuzz.out)
 	eval "HASH_$1=$(sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p' /tmp/fuzz.out)"
@@ -204,7 +203,7 @@ stage_fuzz() {
 }
 
 stage_secrets() {
-	$S secrets /tmp/tokens /sys/devices/pci0000:00 /sys/module /sys/bus/pci/drivers $DBG > /tmp/secrets.out 2>&1; rc=$?
+	vfio_secrets /tmp/tokens /sys/devices/pci0000:00 /sys/module /sys/bus/pci/drivers $DBG > /tmp/secrets.out 2>&1; rc=$?
 	sed 's/^/  /' /tmp/secrets.out | tail -6
 	check "$1: no token set in this boot ($(wc -l < /tmp/tokens) of them) in dmesg, sysfs or debugfs" [ $rc = 0 ]
 }
