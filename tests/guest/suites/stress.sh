@@ -132,7 +132,8 @@ inject() {
 	done
 	FAULTS=$((FAULTS + injected))
 	nl=; [ $NODELESS = 0 ] || nl=" ($NODELESS of them left the group without its devtmpfs node)"
-	echo "  $what: $injected allocations failed in turn (every ${STEP}th), $errors returned an error, the rest were absorbed$nl; $((n - 1)) reached"
+	every="every ${STEP}th"; [ "$STEP" = 1 ] && every="each one"
+	echo "  $what: $injected allocations failed in turn ($every), $errors returned an error, the rest were absorbed$nl; $((n - 1)) reached"
 	[ $injected -gt 0 ] || first_bad "no allocation reached"
 	check "$DRV: fault injection in $what leaves a working device${FIRST:+, first failure: $FIRST}" [ -z "$FIRST" ]
 }
