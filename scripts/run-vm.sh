@@ -27,13 +27,15 @@ initrd=$CACHE/initramfs-$name.cpio.gz
 accel=tcg,thread=single
 # no_timer_check: on a loaded host the TCG guest once missed the IO-APIC timer check at boot
 # and panicked ("timer doesn't work through Interrupt-remapped IO-APIC"); KVM guests skip it too.
+# log_buf_len: suites search the whole kernel log of a run (reports, tokens); the default
+# 128 KiB wrapped in a full stress run.
 [ "${RIG_KVM:-0}" = 1 ] && accel=kvm
 set +e
 timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-machine q35 -accel "$accel" -cpu max -m 2G -smp 2 \
 	-nodefaults -vga none -display none -no-reboot -serial stdio -monitor "unix:$CACHE/monitor-$name.sock,server,nowait" \
 	-kernel "$kout/arch/x86/boot/bzImage" -initrd "$initrd" \
-	-append "console=ttyS0 intel_iommu=on no_timer_check panic=-1 rig.suite=$suite rig.variant=$variant${RIG_APPEND:+ $RIG_APPEND}" \
+	-append "console=ttyS0 intel_iommu=on no_timer_check log_buf_len=16M panic=-1 rig.suite=$suite rig.variant=$variant${RIG_APPEND:+ $RIG_APPEND}" \
 	-device intel-iommu,intremap=on,caching-mode=on \
 	-device pcie-root-port,id=rp1,slot=1,chassis=1,bus=pcie.0,addr=0x10 \
 	-device pcie-root-port,id=rp2,slot=2,chassis=2,bus=pcie.0,addr=0x11 \
