@@ -100,9 +100,13 @@ stage_unbind_pf() {
 
 stage_rmmod() {
 	bind_to $PLAIN vfio-pci || { bad "$1: plain NIC to vfio-pci"; return; }
+	# A fresh file: the child truncates it only once it runs, and the previous driver's
+	# "held" line would end the wait at once (rmmod then raced the open: ENODEV).
+	rm -f /tmp/hold.out
 	vfio_hold $PLAIN > /tmp/hold.out 2>&1 &
 	holder=$!
-	i=0; while ! grep -q held /tmp/hold.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	i=0; while ! grep -qE '^(held|refused)' /tmp/hold.out 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	grep -q '^held' /tmp/hold.out || { bad "$1: plain NIC held open ($(cat /tmp/hold.out))"; kill $holder; return; }
 	out=$(rmmod vfio_pci 2>&1); rc=$?
 	echo "  rmmod with $(cat /tmp/hold.out): exit $rc, $out"
 	check "$1: rmmod refused while a device fd is open" sh -c "[ $rc != 0 ] && grep -q '^vfio_pci ' /proc/modules"
