@@ -6,7 +6,9 @@
 # JSON to results/bench-<date>.json and the scaling plot to results/bench-<date>.png.
 # Usage: [BENCH_ROUNDS=5] [BENCH_ITERS=1000] [BENCH_OPEN_ITERS=100] [BENCH_SCALE_ITERS=200]
 #        [BENCH_CLOCK=icount|host] [BENCH_NVME_VFS=255] [BENCH_NVME_POINTS=1,4,16,64,255]
-#        scripts/bench.sh
+#        [BENCH_KERNEL=bench|rig] scripts/bench.sh
+# BENCH_KERNEL: bench (default) is the rig kernel without lock debugging
+# (scripts/kconfig/bench.config), as users run; rig is the test kernel with lockdep.
 # BENCH_OPEN_ITERS: iterations of the two open/close metrics that reset the VF (two FLRs,
 # 208 ms of guest time, ~60 ms of host time each under icount); BENCH_SCALE_ITERS: of each
 # point of the scaling series. 1000 for both adds ~45 min of VM time to the ~25 min. BENCH_CLOCK=icount (default) runs QEMU with -icount shift=0,sleep=off:
@@ -20,6 +22,7 @@ iters=${BENCH_ITERS:-1000}
 open_iters=${BENCH_OPEN_ITERS:-100}
 scale_iters=${BENCH_SCALE_ITERS:-200}
 clock=${BENCH_CLOCK:-icount}
+variant=${BENCH_KERNEL:-bench}
 nvme_vfs=${BENCH_NVME_VFS:-255}
 nvme_points=${BENCH_NVME_POINTS:-1,4,16,64,$nvme_vfs}
 case $clock in
@@ -27,7 +30,7 @@ icount) clock_args="-icount shift=0,sleep=off" ;;
 host) clock_args= ;;
 *) echo "bench: BENCH_CLOCK must be icount or host" >&2; exit 2 ;;
 esac
-"$here/rig.sh"
+"$here/rig.sh" "$variant"
 # An NVMe PF with SR-IOV on its own root port. QEMU allows up to 255 VFs (256 controllers in
 # a subsystem); it wants sriov_vq_flexible >= VFs, sriov_vi_flexible >= VFs and
 # max_ioqpairs >= sriov_vq_flexible + 2. The 16 KiB VF BARs need more than the firmware's
@@ -41,7 +44,7 @@ npoints=$(tr , '\n' <<<"$nvme_points" | wc -l)
 timeout_s=$((600 + rounds * 2 * (open_iters * 2 * 35 / 100 + (iters * 2 + scale_iters * (3 + npoints)) * 3 / 100 + 300)))
 set +e
 t0=$(date +%s)
-RIG_QEMU_ARGS="$clock_args $nvme_args" \
+RIG_VARIANT=$variant RIG_QEMU_ARGS="$clock_args $nvme_args" \
 RIG_APPEND="rig.rounds=$rounds rig.iters=$iters rig.open_iters=$open_iters rig.scale_iters=$scale_iters rig.nvme_points=$nvme_points" \
 	"$here/run-vm.sh" bench "$timeout_s"
 vm_rc=$?
@@ -49,14 +52,14 @@ vm_seconds=$(($(date +%s) - t0))
 set -e
 # Module size: all .text sections of the Rust module and of the C vfio-pci.ko of the same
 # kernel (C keeps most of the driver in vfio-pci-core.ko, which both use).
-kout=$(cat "$CACHE/current-kernel")
+kout=$(cat "$(kernel_record "$variant")")
 text_of() { llvm-size-19 -A "$1" | awk '$1 ~ /^\.text/ { s += $2 } END { print s }'; }
 c_ko=$(find "$kout/modinst" -name vfio-pci.ko | head -n1)
-rs_text=$(text_of "$TOP/vfio_pci.ko") c_text=$(text_of "$c_ko")
+rs_text=$(text_of "$(module_of "$variant")") c_text=$(text_of "$c_ko")
 mkdir -p "$TOP/results"
 out=$TOP/results/bench-$(date +%Y%m%d-%H%M%S)
 cat > "$out.meta" <<JSON
-{"rounds": $rounds, "iters": $iters, "open_iters": $open_iters, "scale_iters": $scale_iters, "clock": "$clock",
+{"rounds": $rounds, "iters": $iters, "open_iters": $open_iters, "scale_iters": $scale_iters, "clock": "$clock", "kernel": "$variant",
  "nvme_vfs": $nvme_vfs, "nvme_points": [$nvme_points], "vm_exit": $vm_rc, "vm_seconds": $vm_seconds,
  "text_bytes": {"c": $c_text, "rs": $rs_text}}
 JSON

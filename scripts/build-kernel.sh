@@ -2,7 +2,8 @@
 # Builds the rig kernel (tinyconfig + kvm_guest.config + scripts/kconfig/rig.config) with
 # LLVM=-19 into a cache folder keyed by kernel version, fragments and toolchain. A warm run
 # only checks the key. Prints the build folder on stdout.
-# Usage: build-kernel.sh [rig|debug]   (debug adds scripts/kconfig/debug.config: KASAN, ...)
+# Usage: build-kernel.sh [rig|debug|bench]   (debug adds scripts/kconfig/debug.config: KASAN,
+# ...; bench adds scripts/kconfig/bench.config: no lock debugging)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
@@ -11,8 +12,8 @@ variant=${1:-rig}
 fragments=("$here/kconfig/rig.config")
 case "$variant" in
 rig) ;;
-debug) fragments+=("$here/kconfig/debug.config") ;;
-*) die "unknown variant '$variant' (rig or debug)" ;;
+debug | bench) fragments+=("$here/kconfig/$variant.config") ;;
+*) die "unknown variant '$variant' (rig, debug or bench)" ;;
 esac
 
 pkgver=$(cat "$CACHE/pkg/linux-source-$KVER/VERSION" 2>/dev/null) || die "run scripts/setup.sh first"
@@ -44,12 +45,23 @@ mk tinyconfig >/dev/null
 "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
 	"$src/kernel/configs/kvm_guest.config" "${fragments[@]}" >/dev/null
 mk olddefconfig >/dev/null
-# Every option of the fragment must have stuck, or the rig tests something else.
-missing=0
+# Every option of the fragments must have stuck (the last fragment that names one wins), or
+# the rig tests something else.
+declare -A want=()
 while IFS= read -r line; do
-	case "$line" in CONFIG_*=*) ;; *) continue ;; esac
-	grep -qx "$line" "$out/.config" || { echo "build-kernel: option did not stick: $line" >&2; missing=1; }
+	case "$line" in
+	CONFIG_*=*) want[${line%%=*}]=$line ;;
+	"# CONFIG_"*" is not set") opt=${line#\# }; want[${opt%% *}]=$line ;;
+	esac
 done < <(cat "${fragments[@]}")
+missing=0
+for opt in "${!want[@]}"; do
+	line=${want[$opt]}
+	case "$line" in
+	CONFIG_*) grep -qx "$line" "$out/.config" ;;
+	*) ! grep -q "^$opt=" "$out/.config" ;;
+	esac || { echo "build-kernel: option did not stick: $line" >&2; missing=1; }
+done
 [ $missing = 0 ] || die "kernel config is missing options (see above)"
 mk -j"$(nproc)" bzImage modules >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; die "kernel build failed, log in $out/build.log"; }
 mk modules_install INSTALL_MOD_PATH="$out/modinst" INSTALL_MOD_STRIP=1 >/dev/null

@@ -25,6 +25,19 @@ check "VF $VF0 has driver_override vfio-pci" sh -c "[ \"\$(cat /sys/bus/pci/devi
 check "VFs are bound to the Rust vfio-pci" sh -c "[ \"$(driver_of $VF0)\" = vfio-pci ] && [ \"$(driver_of $VF1)\" = vfio-pci ]"
 check "plain NIC binds to the Rust vfio-pci" bind_to $PLAIN vfio-pci
 
+# The writable parameters are latched per device at probe, as in C; vfio's debugfs
+# (CONFIG_VFIO_DEBUGFS) shows each device's values.
+latched() { echo "$(cat /sys/kernel/debug/vfio/$1/pci/nointxmask)$(cat /sys/kernel/debug/vfio/$1/pci/disable_idle_d3)"; }
+check "nointxmask and disable_idle_d3 off by default (debugfs N N)" [ "$(latched $PLAIN)" = NN ]
+echo 1 > $P/nointxmask; echo 1 > $P/disable_idle_d3
+bind_to $PLAIN vfio-pci
+check "a device probed after setting both latches them (Y Y)" [ "$(latched $PLAIN)" = YY ]
+check "a device probed before keeps its values (PF: N N)" [ "$(latched $PF)" = NN ]
+echo 0 > $P/nointxmask; echo 0 > $P/disable_idle_d3
+check "resetting the parameters leaves the bound device as it was (Y Y)" [ "$(latched $PLAIN)" = YY ]
+bind_to $PLAIN vfio-pci
+check "probed again, it takes the new values (N N)" [ "$(latched $PLAIN)" = NN ]
+
 # The token flow on the group path, one process.
 check "VF token flow (group path)" $T \
 	open:$VF0=EACCES open:$VF0:$U2=EACCES open:$PF:$U1=0 open:$VF0:$U1=0 users:$PF \
