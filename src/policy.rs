@@ -65,42 +65,59 @@ impl Uuid {
     /// Parses the first 36 bytes of `text` like C `uuid_parse()`.
     ///
     /// Dashes must sit at 8, 13, 18 and 23, hex digits of either case
-    /// everywhere else; bytes past the 36th are not looked at.
+    /// everywhere else; bytes past the 36th are not looked at. No branch
+    /// depends on the digits (they are a secret): every byte is decoded and
+    /// the errors are collected into one flag, looked at once at the end.
     pub fn parse(text: &[u8]) -> Result<Uuid, PolicyError> {
-        let text = text
-            .get(..UUID_STRING_LEN)
-            .ok_or(PolicyError::InvalidUuid)?;
+        let Some(text) = text.first_chunk::<UUID_STRING_LEN>() else {
+            return Err(PolicyError::InvalidUuid);
+        };
         let mut out = [0u8; 16];
-        // Digits fill the bytes in order, high nibble first; that is what
-        // C's index table `si` spells out.
-        let mut nibble = 0usize;
-        for (i, &c) in text.iter().enumerate() {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                if c != b'-' {
-                    return Err(PolicyError::InvalidUuid);
-                }
-                continue;
-            }
-            let value = hex_to_bin(c).ok_or(PolicyError::InvalidUuid)?;
-            if let Some(byte) = out.get_mut(nibble / 2) {
-                *byte = (*byte << 4) | value;
-            }
-            nibble += 1;
+        // Negative as soon as one digit is not hex or one dash is missing.
+        let mut bad = 0i32;
+        for &at in &UUID_DASH_AT {
+            bad |= -i32::from(text.get(at).is_none_or(|&c| c != b'-'));
+        }
+        // C's index table `si`: where each byte's two digits start, in order.
+        for (byte, &at) in out.iter_mut().zip(UUID_DIGITS_AT.iter()) {
+            let (hi, lo) = match (text.get(at), text.get(at + 1)) {
+                (Some(&hi), Some(&lo)) => (hex_value(hi), hex_value(lo)),
+                _ => (-1, -1),
+            };
+            bad |= hi | lo;
+            // Both are 0..=15 when `bad` stays non-negative; the cast only
+            // keeps the low byte otherwise, and then the result is dropped.
+            *byte = ((hi << 4) | lo) as u8;
+        }
+        if bad < 0 {
+            return Err(PolicyError::InvalidUuid);
         }
         Ok(Uuid(out))
     }
 
+    /// The UUID whose bytes lie in memory as `words` do: a `uuid_t` read as two
+    /// aligned words (cheaper to copy from user memory than 16 single bytes).
+    pub fn from_ne_words(words: [u64; 2]) -> Uuid {
+        let [a, b] = words.map(u64::to_ne_bytes);
+        Uuid([
+            a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], b[0], b[1], b[2], b[3], b[4], b[5],
+            b[6], b[7],
+        ])
+    }
+
     /// Compares in constant time: every byte is looked at, whatever differs.
     pub fn ct_eq(&self, other: &Uuid) -> bool {
-        let mut acc = 0u8;
-        for (a, b) in self.0.iter().zip(other.0.iter()) {
-            // black_box on each step keeps the optimiser from turning the
-            // fold into an early exit.
-            acc = core::hint::black_box(acc | (a ^ b));
-        }
-        acc == 0
+        // One 128-bit xor has no early exit; black_box keeps the optimiser
+        // from turning the test into a byte-by-byte compare.
+        let diff = u128::from_ne_bytes(self.0) ^ u128::from_ne_bytes(other.0);
+        core::hint::black_box(diff) == 0
     }
 }
+
+/// Where the dashes of a UUID's text form sit.
+const UUID_DASH_AT: [usize; 4] = [8, 13, 18, 23];
+/// Where the two hex digits of each byte start (C `uuid_parse()`'s `si`).
+const UUID_DIGITS_AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
 
 impl PartialEq for Uuid {
     fn eq(&self, other: &Uuid) -> bool {
@@ -116,11 +133,11 @@ impl fmt::Debug for Uuid {
     }
 }
 
-/// Value of one hex digit, like C `hex_to_bin()`.
+/// Value of one hex digit, or -1, like C `hex_to_bin()`.
 ///
 /// Kept free of data-dependent branches as C's is, because the digits
 /// are a secret token.
-fn hex_to_bin(ch: u8) -> Option<u8> {
+fn hex_value(ch: u8) -> i32 {
     let ch = i32::from(ch);
     let cu = ch & 0xdf;
     // `(c - hi - 1) & (lo - 1 - c)` is negative only when `lo <= c <= hi`;
@@ -130,7 +147,7 @@ fn hex_to_bin(ch: u8) -> Option<u8> {
         & (((ch - i32::from(b'9') - 1) & (i32::from(b'0') - 1 - ch)) >> 8);
     let letter = (cu - i32::from(b'A') + 11)
         & (((cu - i32::from(b'F') - 1) & (i32::from(b'A') - 1 - cu)) >> 8);
-    u8::try_from(digit + letter - 1).ok()
+    digit + letter - 1
 }
 
 /// What a device match string asks of one device.
@@ -152,9 +169,12 @@ pub enum MatchRequest {
 /// read as C strings: a NUL byte ends them. The token rules are a separate
 /// step, [`check_token`], to be run on [`MatchRequest::Match`].
 pub fn parse_match(name: &[u8], buf: &[u8]) -> Result<MatchRequest, PolicyError> {
-    let name = until_nul(name);
-    let buf = until_nul(buf);
+    parse_match_cstr(until_nul(name), until_nul(buf))
+}
 
+/// [`parse_match`] for strings that hold no NUL byte, e.g. the bytes of a
+/// kernel `CStr` without its terminator: it does not scan them for one.
+pub fn parse_match_cstr(name: &[u8], buf: &[u8]) -> Result<MatchRequest, PolicyError> {
     let Some(mut rest) = buf.strip_prefix(name) else {
         return Ok(MatchRequest::NoMatch);
     };
@@ -690,16 +710,25 @@ mod tests {
     }
 
     #[test]
-    fn hex_to_bin_matches_reference_for_every_byte() {
+    fn hex_value_matches_reference_for_every_byte() {
         for c in 0..=255u8 {
             let expect = match c {
-                b'0'..=b'9' => Some(c - b'0'),
-                b'a'..=b'f' => Some(c - b'a' + 10),
-                b'A'..=b'F' => Some(c - b'A' + 10),
-                _ => None,
+                b'0'..=b'9' => i32::from(c - b'0'),
+                b'a'..=b'f' => i32::from(c - b'a' + 10),
+                b'A'..=b'F' => i32::from(c - b'A' + 10),
+                _ => -1,
             };
-            assert_eq!(hex_to_bin(c), expect, "byte {c:#x}");
+            assert_eq!(hex_value(c), expect, "byte {c:#x}");
         }
+    }
+
+    #[test]
+    fn from_ne_words_keeps_the_memory_order() {
+        let words: [u64; 2] = [
+            u64::from_ne_bytes(TOKEN_BYTES[..8].try_into().unwrap()),
+            u64::from_ne_bytes(TOKEN_BYTES[8..].try_into().unwrap()),
+        ];
+        assert_eq!(Uuid::from_ne_words(words).0, TOKEN_BYTES);
     }
 
     #[test]

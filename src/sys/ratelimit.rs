@@ -4,17 +4,26 @@
 //! `DEFAULT_RATELIMIT_INTERVAL` 5 s and `DEFAULT_RATELIMIT_BURST` 10), one state per call
 //! site, including the "callbacks suppressed" line when a new window starts.
 
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering::Relaxed};
 use kernel::{bindings, prelude::*, str::CStr};
 
-const INTERVAL_NS: u64 = 5_000_000_000;
+/// `DEFAULT_RATELIMIT_INTERVAL`: 5 s, in jiffies as C counts it.
+const INTERVAL_JIFFIES: usize = 5 * bindings::CONFIG_HZ as usize;
 const BURST: u32 = 10;
+
+/// The tick count, read as C's `jiffies` macro does (one volatile load; cheaper than a
+/// clock read on every refused open).
+fn jiffies() -> usize {
+    // SAFETY: `jiffies` is a kernel global that is always mapped; a volatile word load is
+    // how C reads it, and a torn read cannot happen for an aligned word on this target.
+    unsafe { core::ptr::read_volatile(&raw const bindings::jiffies) }
+}
 
 /// One rate limit window per C call site. Lock-free: C takes the state with a trylock and
 /// drops the line when that fails; here racing callers may only miscount by a line or two,
 /// and a refused open (what an attacker hammers) costs no lock.
 pub(crate) struct RateLimit {
-    begin_ns: AtomicU64,
+    begin: AtomicUsize,
     printed: AtomicU32,
     missed: AtomicU32,
 }
@@ -23,7 +32,7 @@ impl RateLimit {
     /// A limit whose first window starts at its first use.
     pub(crate) const fn new() -> Self {
         Self {
-            begin_ns: AtomicU64::new(0),
+            begin: AtomicUsize::new(0),
             printed: AtomicU32::new(0),
             missed: AtomicU32::new(0),
         }
@@ -32,19 +41,20 @@ impl RateLimit {
     /// Whether one more line may be printed. When a window ends with lines dropped, prints
     /// C's "`func`: N callbacks suppressed" first.
     pub(crate) fn allow(&self, func: &CStr) -> bool {
-        // SAFETY: `ktime_get_mono_fast_ns` has no preconditions and is safe in any context.
-        let now = unsafe { bindings::ktime_get_mono_fast_ns() };
-        let mut begin = self.begin_ns.load(Relaxed);
+        let now = jiffies();
+        let mut begin = self.begin.load(Relaxed);
+        // As C: 0 means not started (jiffies may pass 0 too; C restarts the window then).
         if begin == 0 {
-            begin = match self.begin_ns.compare_exchange(0, now, Relaxed, Relaxed) {
+            begin = match self.begin.compare_exchange(0, now, Relaxed, Relaxed) {
                 Ok(_) => now,
                 Err(current) => current,
             };
         }
         // Only the caller that moves the window on resets it and reports the dropped lines.
-        if now.saturating_sub(begin) > INTERVAL_NS
+        // C: time_is_before_jiffies(begin + interval), which is wrap-safe.
+        if now.wrapping_sub(begin) as isize > INTERVAL_JIFFIES as isize
             && self
-                .begin_ns
+                .begin
                 .compare_exchange(begin, now, Relaxed, Relaxed)
                 .is_ok()
         {

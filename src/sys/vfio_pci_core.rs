@@ -31,7 +31,8 @@ pub(crate) trait VfioPciDriver: Sized + Send + Sync + 'static {
     fn open_device(dev: &Device<Self>) -> Result;
     /// The last user closed it (vfio `close_device`).
     fn close_device(dev: &Device<Self>);
-    /// `VFIO_GROUP_GET_DEVICE_FD` string match: `Ok(false)` is "not this device".
+    /// `VFIO_GROUP_GET_DEVICE_FD` string match: `Ok(false)` is "not this device". `buf` is
+    /// the C string vfio copied from the user, without its NUL (it holds none).
     fn match_name(dev: &Device<Self>, buf: &[u8]) -> Result<bool>;
     /// The VF token check, on both the group and the cdev path.
     fn match_token(dev: &Device<Self>, token: Option<&[u8; 16]>) -> Result;
