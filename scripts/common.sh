@@ -6,6 +6,6 @@ KVER=${KVER:-7.3}
 CACHE=${VFIO_RS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-pci-rs}
 export PATH="$HOME/.cargo/bin:/usr/lib/llvm-19/bin:$PATH"
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
-# The file naming the built kernel of a variant (rig or debug), and the module built for it.
+# The file naming the built kernel of a variant (rig, debug or bench), and the module built for it.
 kernel_record() { if [ "${1:-rig}" = rig ]; then echo "$CACHE/current-kernel"; else echo "$CACHE/current-kernel-$1"; fi; }
 module_of() { if [ "${1:-rig}" = rig ]; then echo "$TOP/vfio_pci.ko"; else echo "$TOP/.cache/module-$1/vfio_pci.ko"; fi; }

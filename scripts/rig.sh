@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Everything the VM suites need, each step cached where it can be: setup, rig kernel, this
 # module against it, the upstream selftests. Prints phase timings.
-# Usage: rig.sh [rig|debug]   (debug: the KASAN/lockdep/kmemleak/failslab kernel of issue 6;
-# the module is then built in a copy under .cache/ of the checkout, so the two never mix.)
+# Usage: rig.sh [rig|debug|bench]   (debug: the KASAN/lockdep/kmemleak/failslab kernel of issue 6,
+# bench: no lock debugging, for make bench;
+# the module is then built in a copy under .cache/ of the checkout, so they never mix.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"

@@ -5,7 +5,7 @@
 # Usage: run-vm.sh SUITE [TIMEOUT_SECONDS]     (the module and kernel must be built: make rig)
 # RIG_APPEND="k=v ...": extra kernel command line words for the suite (e.g. rig.iters=200).
 # RIG_QEMU_ARGS="...": extra QEMU arguments (extra devices for a suite).
-# RIG_VARIANT=debug: boot the debug kernel (scripts/rig.sh debug) with the module built for it.
+# RIG_VARIANT=debug|bench: boot that kernel (scripts/rig.sh VARIANT) with the module built for it.
 # RIG_TAG=NAME: log, initramfs and monitor socket named SUITE-NAME, so that two runs of one
 # suite (make stress and make check) can go at the same time.
 set -euo pipefail
