@@ -1,38 +1,76 @@
 #!/usr/bin/env bash
 # Runs every test: host tests of the token policy, the rig build (kernel cached, module with
 # clippy), and every QEMU suite. Ends with one line "N passed, N failed, N skipped" and exits
-# non-zero on any failure.
+# non-zero on any failure. Prints a "phase:" time for each step.
+#
+# The VM suites run on two lanes at once (each QEMU is single-threaded TCG: one core each).
+# Lane A builds the debug kernel (niced, from the start: it takes the cycles the serial steps
+# leave idle) and boots the stress suite on it; lane B boots the suites on the rig kernel.
+# Both then take the remaining suites from one queue, longest first.
+# RIG_SUITES="selfcheck driver token stress upstream" picks suites; RIG_C_REF=run ignores the
+# cached C reference results of the upstream suite (see upstream_job).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 cd "$TOP"
+mkdir -p "$CACHE"
+run=$(mktemp -d "$CACHE/check.XXXXXX")
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$run"' EXIT
 PASS=0; FAIL=0; SKIP=0
 t_start=$(date +%s)
 failed=()
 count_fail() { FAIL=$((FAIL + 1)); failed+=("$1"); }
+suites=" ${RIG_SUITES:-selfcheck driver token stress upstream} "
+timeout=${RIG_SUITE_TIMEOUT:-2400}
+# say LINES...: prints a block without interleaving with the other lane.
+say() { { flock 8; printf '%s\n' "$@"; } 8>"$run/print.lock"; }
+# result NAME PASS FAIL SKIP: a step's counts, summed at the end.
+result() { echo "$2 $3 $4" > "$run/result.$1"; }
+
+t0=$(date +%s)
+"$here/setup.sh" || { echo "setup failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+echo "phase: setup $(( $(date +%s) - t0 ))s"
+
+# Lane A, part 1: the debug kernel (KASAN, lockdep, kmemleak, failslab) and the module for it.
+if [[ $suites == *" stress "* ]]; then
+	(
+		t0=$(date +%s)
+		if nice -n 10 "$here/rig.sh" debug > "$run/debug-rig.log" 2>&1; then
+			result debug-rig 1 0 0; touch "$run/debug.ready"
+			say "ok - debug rig build (KASAN/lockdep/kmemleak/failslab kernel, module)"
+		else
+			result debug-rig 0 1 0; touch "$run/debug.failed"
+			say "$(tail -n 20 "$run/debug-rig.log")" "not ok - debug rig build"
+		fi
+		say "phase: debug-rig $(( $(date +%s) - t0 ))s"
+	) &
+	pids+=($!)
+fi
 
 # 1. Host: the token policy, with cargo test (unit + property tests).
 t0=$(date +%s)
 if [ -f Cargo.toml ]; then
 	out=$(cargo test --locked -q 2>&1); rc=$?
 	echo "$out" | grep -E '^test result:|FAILED|panicked' | sed 's/^/host: /'
-	p=$(echo "$out" | sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\1/p' | paste -sd+ | bc)
-	f=$(echo "$out" | sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\2/p' | paste -sd+ | bc)
-	PASS=$((PASS + ${p:-0})); FAIL=$((FAIL + ${f:-0}))
-	[ $rc = 0 ] || { [ "${f:-0}" -gt 0 ] || count_fail "cargo test"; }
+	p=0; f=0
+	while read -r a b; do p=$((p + a)); f=$((f + b)); done < <(echo "$out" |
+		sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p')
+	PASS=$((PASS + p)); FAIL=$((FAIL + f))
+	[ $rc = 0 ] || { [ "$f" -gt 0 ] && failed+=("cargo test") || count_fail "cargo test"; }
 fi
 echo "phase: host-tests $(( $(date +%s) - t0 ))s"
 
 # 1b. Fuzz the match-string parser against the C model (cargo fuzz on stable, RUSTC_BOOTSTRAP).
 t0=$(date +%s)
-if "$here/fuzz.sh" "${FUZZ_SECONDS:-20}" >"$CACHE/fuzz.log" 2>&1; then
-	PASS=$((PASS + 1)); echo "ok - fuzz parse_match ${FUZZ_SECONDS:-20}s: $(grep -o 'Done [0-9]* runs' "$CACHE/fuzz.log" | tail -n1)"
+if "$here/fuzz.sh" "${FUZZ_SECONDS:-20}" >"$run/fuzz.log" 2>&1; then
+	PASS=$((PASS + 1)); echo "ok - fuzz parse_match ${FUZZ_SECONDS:-20}s: $(grep -o 'Done [0-9]* runs' "$run/fuzz.log" | tail -n1)"
 else
-	tail -20 "$CACHE/fuzz.log"; count_fail "fuzz parse_match"
+	tail -20 "$run/fuzz.log"; count_fail "fuzz parse_match"
 fi
 echo "phase: fuzz $(( $(date +%s) - t0 ))s"
 
-# 2. The rig: setup, kernel, module (clippy-clean), selftests.
+# 2. The rig: kernel, module (clippy-clean), selftests.
 if CLIPPY=1 "$here/rig.sh"; then
 	PASS=$((PASS + 1)); echo "ok - rig build (setup, kernel, module with CLIPPY=1, selftests)"
 else
@@ -42,7 +80,7 @@ fi
 
 # 2b. Style: rustfmt with the kernel's config, and a fresh clippy build with no warning.
 t0=$(date +%s)
-kout=$(cat "$CACHE/current-kernel")
+kout=$(cat "$(kernel_record rig)")
 fmt_out=$(rustfmt --check --edition 2021 --config-path "$CACHE/src/linux-source-$KVER/.rustfmt.toml" \
 	src/vfio_pci_main.rs 2>&1)
 if [ -z "$fmt_out" ]; then PASS=$((PASS + 1)); echo "ok - rustfmt clean"; else echo "$fmt_out" | head -20; count_fail "rustfmt"; fi
@@ -51,33 +89,104 @@ lint_out=$(make -s -C "$TOP" KDIR="$kout" CLIPPY=1 modules 2>&1 | grep -E '^(war
 if [ -z "$lint_out" ]; then PASS=$((PASS + 1)); echo "ok - module builds clippy-clean (CLIPPY=1)"; else echo "$lint_out" | head -40; count_fail "clippy"; fi
 echo "phase: lint $(( $(date +%s) - t0 ))s"
 
-# 2c. The debug kernel (KASAN, lockdep, kmemleak, failslab) and the module built for it, for
-# the stress suite.
-suites=${RIG_SUITES:-selfcheck driver token stress upstream}
-if [[ " $suites " == *" stress "* ]]; then
-	if "$here/rig.sh" debug; then
-		PASS=$((PASS + 1)); echo "ok - debug rig build (KASAN/lockdep/kmemleak/failslab kernel, module)"
-	else
-		count_fail "debug rig build"
-	fi
-fi
-
-# 3. VM suites; each prints its checks and a RIG-VERDICT line. stress runs on the debug kernel.
-for suite in $suites; do
+# 3. VM suites; each guest prints its checks and a RIG-VERDICT line.
+# vm_job NAME SUITE VARIANT [APPEND] [REF]: one boot; the log is logs/NAME.log.
+vm_job() {
+	local name=$1 suite=$2 variant=$3 append=${4:-} ref=${5:-} t0 tag line p f s
 	t0=$(date +%s)
-	variant=rig; [ "$suite" = stress ] && variant=debug
-	RIG_VARIANT=$variant "$here/run-vm.sh" "$suite" "${RIG_SUITE_TIMEOUT:-2400}" | grep --line-buffered -E '^(ok|not ok|  |RIG-VERDICT|run-vm|STRESS)'
-	line=$(grep -a '^RIG-VERDICT:' "$CACHE/logs/$suite.log" | tail -n1)
+	tag=${name#"$suite"}; tag=${tag#-}
+	RIG_VARIANT=$variant RIG_TAG=$tag RIG_APPEND=$append RIG_REF=$ref \
+		"$here/run-vm.sh" "$suite" "$timeout" 2>&1 |
+		grep -aE '^(ok|not ok|  |RIG-VERDICT|run-vm|STRESS)' > "$run/$name.out"
+	line=$(grep -a '^RIG-VERDICT:' "$CACHE/logs/$name.log" 2>/dev/null | tail -n1)
 	p=$(sed -n 's/.*pass=\([0-9]*\).*/\1/p' <<<"$line")
 	f=$(sed -n 's/.*fail=\([0-9]*\).*/\1/p' <<<"$line")
 	s=$(sed -n 's/.*skip=\([0-9]*\).*/\1/p' <<<"$line")
-	if [ -z "$line" ]; then count_fail "suite $suite (no verdict)"; else
-		PASS=$((PASS + p)); SKIP=$((SKIP + s)); FAIL=$((FAIL + f))
-		[ "$f" = 0 ] || failed+=("suite $suite")
+	if [ -z "$line" ]; then
+		echo "not ok - suite $name gave no verdict (log: $CACHE/logs/$name.log)" >> "$run/$name.out"
+		p=0 f=1 s=0
 	fi
-	echo "phase: suite-$suite $(( $(date +%s) - t0 ))s"
-done
+	result "$name" "$p" "$f" "$s"
+	say "$(cat "$run/$name.out")" "phase: suite-$name $(( $(date +%s) - t0 ))s"
+}
 
+# The C driver's upstream results depend only on the kernel (and its C modules), the test
+# binaries and their scripts, the guest suite and the rig; they are kept under a key of all of
+# these and reused, so a warm run boots only the Rust half. Kept only when C passed or skipped
+# every test.
+upstream_ref_key() { # TESTS
+	{
+		echo "$1"; cat "$(kernel_record rig)"
+		sha256sum "$kout/arch/x86/boot/bzImage" "$kout/selftests-vfio"/vfio_*_test
+		find "$kout/modinst" -name '*.ko' | sort | xargs sha256sum
+		find "$CACHE/src/linux-source-$KVER/tools/testing/selftests/vfio/scripts" -type f | sort | xargs sha256sum
+		sha256sum tests/guest/init tests/guest/lib.sh tests/guest/readlink tests/guest/suites/upstream.sh \
+			scripts/run-vm.sh scripts/mkinitramfs.sh /bin/busybox /bin/bash-static
+		qemu-system-x86_64 --version
+	} 2>&1 | sed "s|$TOP/||" | sha256sum | cut -c1-16
+}
+upstream_job() { # NAME TESTS(comma-separated)
+	local name=$1 tests=$2 ref n
+	ref=$CACHE/ref/upstream-c-$(upstream_ref_key "$tests").res
+	if [ -s "$ref" ] && [ "${RIG_C_REF:-cache}" != run ]; then
+		vm_job "$name" upstream rig "rig.tests=$tests" "upstream-c.res=$ref"
+		return
+	fi
+	vm_job "$name" upstream rig "rig.tests=$tests"
+	mkdir -p "$CACHE/ref"
+	grep -a '^UPSTREAM-C-RES ' "$CACHE/logs/$name.log" | cut -d' ' -f2- > "$ref.tmp"
+	n=$(tr , '\n' <<<"$tests" | wc -l)
+	if [ "$(wc -l < "$ref.tmp")" = "$n" ] && awk '$2 != "pass" && $2 != "skip" { exit 1 }' "$ref.tmp"; then
+		mv "$ref.tmp" "$ref"
+	else
+		rm -f "$ref.tmp"
+	fi
+}
+
+# The queue, longest job first: vfio_pci_driver_test (libvfio's igb DMA tests) is most of the
+# upstream suite, so it is a job of its own.
+mkdir -p "$run/queue"
+qn=0
+enqueue() { qn=$((qn + 1)); printf '%s\n' "$*" > "$run/queue/$(printf %02d $qn)"; }
+if [[ $suites == *" upstream "* ]]; then
+	enqueue upstream_job upstream-driver vfio_pci_driver_test
+fi
+for s in selfcheck driver token; do [[ $suites == *" $s "* ]] && enqueue vm_job "$s" "$s" rig; done
+if [[ $suites == *" upstream "* ]]; then
+	enqueue upstream_job upstream-rest vfio_pci_sriov_uapi_test,vfio_pci_device_test,vfio_dma_mapping_test,vfio_dma_mapping_mmio_test,vfio_iommufd_setup_test,vfio_pci_device_init_perf_test
+fi
+take_job() { # prints the next job and removes it from the queue; fails when it is empty
+	local f
+	{
+		flock 9
+		f=$(find "$run/queue" -type f | sort | head -n1)
+		[ -n "$f" ] || exit 1
+		cat "$f"; rm -f "$f"
+	} 9>"$run/queue.lock"
+}
+lane() { local job; while job=$(take_job); do eval "$job"; done; }
+
+# Lane A, part 2: stress once the debug kernel is there, then the queue.
+if [[ $suites == *" stress "* ]]; then
+	(
+		while [ ! -e "$run/debug.ready" ] && [ ! -e "$run/debug.failed" ]; do sleep 2; done
+		[ -e "$run/debug.ready" ] && vm_job stress stress debug
+		lane
+	) &
+	pids+=($!)
+else
+	lane &
+	pids+=($!)
+fi
+lane
+wait "${pids[@]}"
+
+for r in "$run"/result.*; do
+	[ -e "$r" ] || continue
+	read -r p f s < "$r"
+	PASS=$((PASS + p)); FAIL=$((FAIL + f)); SKIP=$((SKIP + s))
+	[ "$f" = 0 ] || failed+=("${r##*/result.}")
+done
 echo "phase: total $(( $(date +%s) - t_start ))s"
 [ ${#failed[@]} = 0 ] || echo "failed: ${failed[*]}"
 echo "$PASS passed, $FAIL failed, $SKIP skipped"

@@ -4,8 +4,12 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KVER=${KVER:-7.3}
 # Downloads, the kernel tree and build outputs live here, outside git.
 CACHE=${VFIO_RS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-pci-rs}
-export PATH="$HOME/.cargo/bin:/usr/lib/llvm-19/bin:$PATH"
+# Tools the scripts install with cargo live in the cache too (an empty cache starts from nothing).
+TOOLS=$CACHE/tools
+export PATH="$TOOLS/bin:$HOME/.cargo/bin:/usr/lib/llvm-19/bin:$PATH"
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 # The file naming the built kernel of a variant (rig, debug or bench), and the module built for it.
 kernel_record() { if [ "${1:-rig}" = rig ]; then echo "$CACHE/current-kernel"; else echo "$CACHE/current-kernel-$1"; fi; }
 module_of() { if [ "${1:-rig}" = rig ]; then echo "$TOP/vfio_pci.ko"; else echo "$TOP/.cache/module-$1/vfio_pci.ko"; fi; }
+# The rig's own static test tools (tests/guest/bin) built against a variant's uapi headers.
+tools_of() { if [ "${1:-rig}" = rig ]; then echo "$TOP/.cache/rig-bin"; else echo "$TOP/.cache/rig-bin-$1"; fi; }

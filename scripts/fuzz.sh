@@ -10,8 +10,9 @@ runs=${2:--1}
 # The version this was last checked with; --locked keeps its own deps pinned.
 CARGO_FUZZ_VERSION=0.13.2
 
-if ! cargo fuzz --version >/dev/null 2>&1; then
-	cargo install --locked "cargo-fuzz@$CARGO_FUZZ_VERSION"
+# Installed into the cache, like every tool the scripts install: an empty cache starts from nothing.
+if ! "$TOOLS/bin/cargo-fuzz" fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; then
+	cargo install --locked -q --root "$TOOLS" "cargo-fuzz@$CARGO_FUZZ_VERSION"
 fi
 
 cd "$TOP/fuzz"

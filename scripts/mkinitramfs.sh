@@ -2,6 +2,8 @@
 # Packs the rig's initramfs: static busybox, the guest test scripts, the reference C vfio
 # modules, this project's module and the upstream selftests.
 # Usage: mkinitramfs.sh KERNEL_BUILD_DIR MODULE.ko SELFTESTS_DIR OUT.cpio.gz
+# RIG_REF="NAME=FILE ...": files the host keeps for the suite (cached reference results),
+# placed at /ref/NAME in the guest.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
@@ -24,5 +26,7 @@ cp "$module" "$root/rs/"
 for f in "$selftests"/vfio_*_test; do cp "$f" "$root/selftests/"; done
 cp -r "$CACHE/src/linux-source-$KVER/tools/testing/selftests/vfio/scripts" "$root/selftests/"
 # The project's own static test binaries (tests/guest/bin, built by scripts/rig.sh into .cache/ of the checkout).
-cp "$TOP"/.cache/rig-bin/* "$root/selftests/"
+cp "$(tools_of "${RIG_VARIANT:-rig}")"/* "$root/selftests/"
+mkdir -p "$root/ref"
+for r in ${RIG_REF:-}; do cp "${r#*=}" "$root/ref/${r%%=*}"; done
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out"

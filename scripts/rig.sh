@@ -24,10 +24,12 @@ echo "$kout" > "$(kernel_record "$variant")"
 phase module build_module
 t0=$(date +%s); "$here/build-selftests.sh" "$kout" >/dev/null; echo "phase: selftests $(( $(date +%s) - t0 ))s"
 build_tools() {
-	mkdir -p "$TOP/.cache/rig-bin"
+	# Per variant, so that two variants built at once never mix or remove each other's.
+	local bin; bin=$(tools_of "$variant")
+	rm -rf "$bin"; mkdir -p "$bin"
 	for c in "$TOP"/tests/guest/bin/*.c; do
 		gcc -Wall -Werror -O2 -static -pthread -isystem "$kout/hdr/include" \
-			-I "$CACHE/src/linux-source-$KVER/tools/testing/selftests" -o "$TOP/.cache/rig-bin/$(basename "$c" .c)" "$c" -luuid
+			-I "$CACHE/src/linux-source-$KVER/tools/testing/selftests" -o "$bin/$(basename "$c" .c)" "$c" -luuid
 	done
 }
 phase tools build_tools

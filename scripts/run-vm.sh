@@ -8,6 +8,7 @@
 # RIG_VARIANT=debug|bench: boot that kernel (scripts/rig.sh VARIANT) with the module built for it.
 # RIG_TAG=NAME: log, initramfs and monitor socket named SUITE-NAME, so that two runs of one
 # suite (make stress and make check) can go at the same time.
+# RIG_REF="NAME=FILE ...": host files placed at /ref/NAME in the guest (scripts/mkinitramfs.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
@@ -20,7 +21,9 @@ logdir=$CACHE/logs; mkdir -p "$logdir"
 name=$suite${RIG_TAG:+-$RIG_TAG}
 log=$logdir/$name.log
 initrd=$CACHE/initramfs-$name.cpio.gz
-"$here/mkinitramfs.sh" "$kout" "$(module_of "$variant")" "$selftests" "$initrd"
+# The verdict is read from this log: never from an earlier run's.
+rm -f "$log"
+RIG_VARIANT=$variant "$here/mkinitramfs.sh" "$kout" "$(module_of "$variant")" "$selftests" "$initrd"
 
 # Single-threaded TCG: multi-threaded TCG with intel-iommu interrupt remapping was seen to
 # hang the guest (all vCPUs idle, timers dead) and once to abort in iotlb_to_section().

@@ -90,10 +90,12 @@ if [ ! -f "$CACHE/pkg/rust-src/VERSION" ] || ! grep -q "^$rustc_ver" "$CACHE/pkg
 	fetch_pkg rust-src "$rustc_ver"
 fi
 
-# 3. bindgen-cli, built against LLVM 19.
+# 3. bindgen-cli, built against LLVM 19, into the cache (its version is part of the kernels' key).
+BINDGEN_CLI_VERSION=0.73.2
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
-if ! command -v bindgen >/dev/null && [ ! -x "$HOME/.cargo/bin/bindgen" ]; then
-	echo "setup: cargo install bindgen-cli"
-	cargo install --locked -q bindgen-cli || die "cargo install --locked bindgen-cli failed"
+if ! "$TOOLS/bin/bindgen" --version 2>/dev/null | grep -qx "bindgen $BINDGEN_CLI_VERSION"; then
+	echo "setup: cargo install bindgen-cli@$BINDGEN_CLI_VERSION"
+	cargo install --locked -q --root "$TOOLS" "bindgen-cli@$BINDGEN_CLI_VERSION" ||
+		die "cargo install --locked bindgen-cli@$BINDGEN_CLI_VERSION failed"
 fi
 echo "setup: ok (mirror from apt sources, kernel $(cat "$CACHE/pkg/linux-source-$KVER/VERSION"), rust-src $(cat "$CACHE/pkg/rust-src/VERSION"))"
