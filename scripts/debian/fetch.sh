@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Downloads - never installs - Debian's kernel packages for $DEB_KREL from trixie-backports:
+# headers (and -common), the image's binary (vmlinuz) and modules packages, and the
+# linux-source of exactly the headers' version. Each lands in $DEBDIR/pkg/NAME/ (the .deb,
+# VERSION, and root/ with its files). Refuses when the versions do not all match.
+set -euo pipefail
+# shellcheck source=scripts/debian/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+deb_apt_update
+headers=linux-headers-$DEB_KREL
+# The headers' version is the reference; every other package must have exactly this one.
+want=$(deb_apt apt-cache madison "$headers" | awk -F'|' '{gsub(/ /,"",$2); print $2; exit}')
+[ -n "$want" ] || die "$headers is not in $DEB_SUITE-backports"
+common=$(deb_apt apt-cache show "$headers=$want" | sed -n 's/^Depends:.*\(linux-headers-[^ ,]*-common\).*/\1/p' | head -n1)
+[ -n "$common" ] || die "cannot find the -common headers package $headers depends on"
+pkgs=("$headers" "$common" "linux-image-$DEB_KREL" "linux-binary-$DEB_KREL"
+      "linux-modules-$DEB_KREL" "$DEB_KSRC")
+
+fetch() { # name version
+	local name=$1 ver=$2 dir=$DEBDIR/pkg/$1
+	if [ "$(cat "$dir/VERSION" 2>/dev/null)" = "$ver" ]; then
+		return 0
+	fi
+	if ! deb_apt apt-cache madison "$name" | awk -F'|' '{gsub(/ /,"",$2); print $2}' | grep -qxF "$ver"; then
+		die "$name $ver is not available (have: $(deb_apt apt-cache madison "$name" |
+			awk -F'|' '{gsub(/ /,"",$2); printf "%s ", $2}')); it must be exactly $headers's version $ver"
+	fi
+	echo "fetch: $name $ver" >&2
+	rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+	(cd "$dir.tmp" && deb_apt apt-get download -qq "$name=$ver" >/dev/null) ||
+		die "apt-get download $name=$ver failed"
+	dpkg-deb -x "$dir.tmp"/*.deb "$dir.tmp/root"
+	echo "$ver" >"$dir.tmp/VERSION"
+	rm -rf "$dir" && mv "$dir.tmp" "$dir"
+}
+mkdir -p "$DEBDIR/pkg"
+exec 9>"$DEBDIR/pkg/.lock"
+flock 9
+for p in "${pkgs[@]}"; do
+	fetch "$p" "$want"
+done
+echo "fetch: $DEB_KREL packages $want in $DEBDIR/pkg" >&2
