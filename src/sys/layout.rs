@@ -3,8 +3,9 @@
 //! Compile-time checks that the bindings lay out every C struct this module touches exactly
 //! as the C compiler does for this kernel (sizes and the offsets of the fields used). The C
 //! side is `src/vfio_layout.c`, compiled by Kbuild with the module's C flags; its values
-//! arrive as the constants of `c_layout_generated.rs`. Stale or mismatched bindings (another
-//! configuration, other compiler flags) then fail the build, never the running kernel.
+//! arrive as the constants of `generated/c_layout.rs` of the object tree. Stale or
+//! mismatched bindings (another configuration, other compiler flags) then fail the build,
+//! never the running kernel.
 
 use super::raw;
 use core::mem::{offset_of, size_of};
@@ -13,7 +14,7 @@ use kernel::{bindings, macros::paste};
 /// The C compiler's values, named `STRUCT__SIZE` and `STRUCT__FIELD`.
 #[allow(non_upper_case_globals, dead_code)]
 mod c {
-    include!("c_layout_generated.rs");
+    include!(concat!(env!("VFIO_RS_OBJ"), "/generated/c_layout.rs"));
 }
 
 /// `same_layout!(rust::Type, c_name { rust_field: c_field, ... })`: the size and the listed

@@ -32,4 +32,5 @@ use kernel::ffi;
 #[allow(unused_imports)]
 use pin_init::MaybeZeroable;
 
-include!("vfio_generated.rs");
+// Generated in the object tree (Kbuild sets `VFIO_RS_OBJ`).
+include!(concat!(env!("VFIO_RS_OBJ"), "/generated/vfio_bindings.rs"));
