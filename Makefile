@@ -6,6 +6,7 @@
 #   make check           every test; ends with "N passed, N failed"
 #   make bench           Rust driver vs C vfio-pci in one VM boot: table, results/*.json, *.png
 #   make stress          races, teardown, fault injection, hostile input on the debug kernel
+#   make deb             the Debian package vfio-pci-rs-dkms (dist/*.deb)
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
 # The module is compiled with the kernel's own compiler, as Kbuild requires: LLVM (with the
@@ -27,7 +28,7 @@ kbuild_args += $(if $(kernel_cc),CC=$(kernel_cc))
 endif
 endif
 
-.PHONY: all modules clean rig demo check clippy bench stress
+.PHONY: all modules clean rig demo check clippy bench stress deb
 all modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(kbuild_args) modules
 
@@ -51,3 +52,6 @@ bench:
 
 stress:
 	scripts/stress.sh
+
+deb:
+	scripts/debian/mkdeb.sh

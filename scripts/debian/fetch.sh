@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Downloads - never installs - Debian's kernel packages for $DEB_KREL from trixie-backports:
-# headers (and -common), the image's binary (vmlinuz) and modules packages, and the
+# headers (and -common), the image's binary (vmlinuz), modules and base packages, and the
 # linux-source of exactly the headers' version. Each lands in $DEBDIR/pkg/NAME/ (the .deb,
 # VERSION, and root/ with its files). Refuses when the versions do not all match.
 set -euo pipefail
@@ -14,8 +14,10 @@ want=$(deb_apt apt-cache madison "$headers" | awk -F'|' '{gsub(/ /,"",$2); print
 [ -n "$want" ] || die "$headers is not in $DEB_SUITE-backports"
 common=$(deb_apt apt-cache show "$headers=$want" | sed -n 's/^Depends:.*\(linux-headers-[^ ,]*-common\).*/\1/p' | head -n1)
 [ -n "$common" ] || die "cannot find the -common headers package $headers depends on"
+# linux-image-RELEASE is a metapackage of linux-binary (vmlinuz), linux-modules (the .ko.xz)
+# and linux-base (modules.builtin, modules.order, config, System.map).
 pkgs=("$headers" "$common" "linux-image-$DEB_KREL" "linux-binary-$DEB_KREL"
-      "linux-modules-$DEB_KREL" "$DEB_KSRC")
+      "linux-modules-$DEB_KREL" "linux-base-$DEB_KREL" "$DEB_KSRC")
 
 fetch() { # name version
 	local name=$1 ver=$2 dir=$DEBDIR/pkg/$1

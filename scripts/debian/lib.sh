@@ -48,12 +48,19 @@ deb_apt_update() {
 
 # Runs a command as root inside the chroot, with /proc, /sys, /dev, the cache and the
 # checkout bind-mounted at the same paths as outside (so paths in build trees hold on both
-# sides). A private mount namespace drops every mount when the command ends.
+# sides). A private mount namespace drops every mount when the command ends. With
+# DEB_OVERLAY=DIR the chroot is an overlay whose changes go to DIR, the chroot stays as it is.
 in_chroot() { # CHROOT cmd...
 	local root=$1
 	shift
 	unshare --mount --propagation private /bin/bash -euc '
 		root=$1; shift
+		if [ -n "${DEB_OVERLAY:-}" ]; then
+			mkdir -p "$DEB_OVERLAY/upper" "$DEB_OVERLAY/work" "$DEB_OVERLAY/merged"
+			mount -t overlay overlay -o "lowerdir=$root,upperdir=$DEB_OVERLAY/upper,workdir=$DEB_OVERLAY/work" \
+				"$DEB_OVERLAY/merged"
+			root=$DEB_OVERLAY/merged
+		fi
 		mount -t proc proc "$root/proc"
 		mount --rbind /sys "$root/sys"
 		mount --rbind /dev "$root/dev"
@@ -65,4 +72,4 @@ in_chroot() { # CHROOT cmd...
 			PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
 	' in_chroot "$root" "$@"
 }
-export DEBDIR TOP
+export DEBDIR TOP DEB_OVERLAY

@@ -16,7 +16,7 @@ tarball=$pkg/$DEB_KSRC/root/usr/src/$DEB_KSRC.tar.xz
 hver=$(cat "$pkg/linux-headers-$DEB_KREL/VERSION")
 sver=$(cat "$pkg/$DEB_KSRC/VERSION")
 toolchain=$(in_chroot "$root" dpkg-query -W rustc rust-src gcc-14 bindgen libclang-19-dev binutils dwarves make)
-key=$( { echo "$hver $sver"; echo "$toolchain"; cat "$here/prepare-tree.sh" "$here/tree.sh" "$here/lib.sh"; } |
+key=$( { echo "$hver $sver"; echo "$toolchain"; cat "$here/prepare-tree.sh" "$here/tree.sh"; } |
 	sha256sum | cut -c1-16)
 out=$DEBDIR/tree-$DEB_KREL-$key
 
