@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Downloads - never installs - Debian's kernel packages for $DEB_KREL from trixie-backports:
-# headers (and -common), the image's binary (vmlinuz), modules and base packages, and the
-# linux-source of exactly the headers' version. Each lands in $DEBDIR/pkg/NAME/ (the .deb,
-# VERSION, and root/ with its files). Refuses when the versions do not all match.
+# Downloads - never installs on the host - Debian's kernel packages for $DEB_KREL from
+# trixie-backports: headers (with -common and linux-kbuild), the image's binary (vmlinuz),
+# modules and base packages, and the linux-source of exactly the headers' version. Each lands
+# in $DEBDIR/pkg/NAME/ (the .deb, VERSION, and root/ with its files). Refuses when the
+# versions do not all match.
 set -euo pipefail
 # shellcheck source=scripts/debian/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -14,9 +15,11 @@ want=$(deb_apt apt-cache madison "$headers" | awk -F'|' '{gsub(/ /,"",$2); print
 [ -n "$want" ] || die "$headers is not in $DEB_SUITE-backports"
 common=$(deb_apt apt-cache show "$headers=$want" | sed -n 's/^Depends:.*\(linux-headers-[^ ,]*-common\).*/\1/p' | head -n1)
 [ -n "$common" ] || die "cannot find the -common headers package $headers depends on"
+kbuild=$(deb_apt apt-cache show "$headers=$want" | sed -n 's/^Depends:.*\(linux-kbuild-[^ ,]*\).*/\1/p' | head -n1)
+[ -n "$kbuild" ] || die "cannot find the linux-kbuild package $headers depends on"
 # linux-image-RELEASE is a metapackage of linux-binary (vmlinuz), linux-modules (the .ko.xz)
 # and linux-base (modules.builtin, modules.order, config, System.map).
-pkgs=("$headers" "$common" "linux-image-$DEB_KREL" "linux-binary-$DEB_KREL"
+pkgs=("$headers" "$common" "$kbuild" "linux-image-$DEB_KREL" "linux-binary-$DEB_KREL"
       "linux-modules-$DEB_KREL" "linux-base-$DEB_KREL" "$DEB_KSRC")
 
 fetch() { # name version

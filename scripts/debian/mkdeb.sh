@@ -38,15 +38,17 @@ Architecture: all
 Section: kernel
 Priority: optional
 Maintainer: vfio-pci-rs developers <root@localhost>
-Depends: dkms (>= 3.0.4), rustc, rust-src, bindgen, libclang-dev, make
-Recommends: linux-source-7.3, flex, bison, bc, libelf-dev, libssl-dev, dwarves, openssl, xz-utils, kmod
+Depends: dkms (>= 3.0.4), rustc, rust-src, bindgen, libclang-dev, make, flex, bison, bc,
+ libelf-dev, libssl-dev, dwarves, openssl, xz-utils, kmod, python3
+Recommends: linux-source-7.3
 Installed-Size: $(du -sk "$pkg" | cut -f1)
 Description: vfio-pci in Rust (DKMS source)
  A drop-in replacement for the kernel's C vfio-pci driver, with the SR-IOV VF token
  implemented in Rust. DKMS builds it for each kernel with CONFIG_RUST and
  CONFIG_VFIO_PCI_CORE and installs it to updates/dkms, where modprobe vfio-pci picks it
  over the C module; removing this package brings the C driver back. Debian's headers
- lack the kernel's Rust metadata: vfio-pci-rs-prepare-tree makes it from linux-source.
+ lack the kernel's Rust metadata: the build first makes it from linux-source (about
+ 2 GB per kernel in /var/lib/vfio-pci-rs, removed on purge).
 CONTROL
 echo "/etc/depmod.d/$name.conf" >"$pkg/DEBIAN/conffiles"
 cat >"$pkg/DEBIAN/postinst" <<POSTINST
@@ -69,7 +71,15 @@ remove | upgrade | deconfigure)
 	;;
 esac
 PRERM
-chmod 755 "$pkg/DEBIAN/postinst" "$pkg/DEBIAN/prerm"
+cat >"$pkg/DEBIAN/postrm" <<POSTRM
+#!/bin/sh
+set -e
+# The kernel build trees vfio-pci-rs-prepare-tree made (about 2 GB each) go with a purge.
+if [ "\$1" = purge ]; then
+	rm -rf /var/lib/$name
+fi
+POSTRM
+chmod 755 "$pkg/DEBIAN/postinst" "$pkg/DEBIAN/prerm" "$pkg/DEBIAN/postrm"
 
 mkdir -p "$TOP/dist"
 deb=$TOP/dist/${name}-dkms_${ver}_all.deb
