@@ -1,6 +1,6 @@
 # Shared by scripts/debian/*: the Debian kernel the project targets, the mirror of the
 # machine's apt sources, a private apt for trixie(-backports) and running commands in the chroot.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # its variables are for the scripts that source it
 # shellcheck source=scripts/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
@@ -53,6 +53,7 @@ deb_apt_update() {
 in_chroot() { # CHROOT cmd...
 	local root=$1
 	shift
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	unshare --mount --propagation private /bin/bash -euc '
 		root=$1; shift
 		if [ -n "${DEB_OVERLAY:-}" ]; then

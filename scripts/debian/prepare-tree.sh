@@ -17,7 +17,9 @@ die() { echo "prepare-tree: $*" >&2; exit 1; }
 [ $# = 3 ] || die "usage: prepare-tree.sh HEADERS_DIR SOURCE_TARBALL OUT"
 hdr=$(realpath "$1") tarball=$(realpath "$2") out=$(realpath -m "$3")
 jobs=${JOBS:-2}
-[ -f "$hdr/.config" ] && [ -f "$hdr/Module.symvers" ] || die "$hdr has no .config or Module.symvers"
+if [ ! -f "$hdr/.config" ] || [ ! -f "$hdr/Module.symvers" ]; then
+	die "$hdr has no .config or Module.symvers"
+fi
 [ -f "$tarball" ] || die "$tarball does not exist"
 krel=$(cat "$hdr/include/config/kernel.release" 2>/dev/null) || die "$hdr has no include/config/kernel.release"
 kcfg() { sed -n "s/^$1=//p" "$hdr/.config" | sed 's/^"\(.*\)"$/\1/'; }
@@ -30,8 +32,9 @@ pkg_version() { # file -> version of the installed package owning it
 }
 headers_version=${HEADERS_VERSION:-$(pkg_version "$hdr/.config")}
 source_version=${SOURCE_VERSION:-$(pkg_version "$tarball")}
-[ -n "$headers_version" ] && [ -n "$source_version" ] ||
+if [ -z "$headers_version" ] || [ -z "$source_version" ]; then
 	die "cannot tell the package versions of $hdr and $tarball (set HEADERS_VERSION and SOURCE_VERSION)"
+fi
 [ "$headers_version" = "$source_version" ] ||
 	die "linux-source is $source_version but the headers of $krel are $headers_version: install the linux-source of exactly $headers_version"
 
