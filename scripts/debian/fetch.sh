@@ -8,6 +8,25 @@ set -euo pipefail
 # shellcheck source=scripts/debian/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+# A warm run needs no network: the packages stay those of the last fetch (recorded with a hash
+# of this script) until DEB_REFRESH=1 asks the archive again.
+mkdir -p "$DEBDIR/pkg"
+exec 9>"$DEBDIR/pkg/.lock"
+flock 9
+record=$DEBDIR/pkg/.fetched-$DEB_KREL
+me=$(sha256sum "$0" | cut -c1-16)
+fetched_ok() {
+	local name ver
+	[ -f "$record" ] && [ "$(head -n1 "$record")" = "$me" ] || return 1
+	while read -r name ver; do
+		[ "$(cat "$DEBDIR/pkg/$name/VERSION" 2>/dev/null)" = "$ver" ] || return 1
+	done < <(tail -n +2 "$record")
+}
+if [ -z "${DEB_REFRESH:-}" ] && fetched_ok; then
+	echo "fetch: cached $DEB_KREL packages $(awk 'NR == 2 {print $2}' "$record")" >&2
+	exit 0
+fi
+
 deb_apt_update
 headers=linux-headers-$DEB_KREL
 # The headers' version is the reference; every other package must have exactly this one.
@@ -39,10 +58,8 @@ fetch() { # name version
 	echo "$ver" >"$dir.tmp/VERSION"
 	rm -rf "$dir" && mv "$dir.tmp" "$dir"
 }
-mkdir -p "$DEBDIR/pkg"
-exec 9>"$DEBDIR/pkg/.lock"
-flock 9
 for p in "${pkgs[@]}"; do
 	fetch "$p" "$want"
 done
+{ echo "$me"; for p in "${pkgs[@]}"; do echo "$p $want"; done; } >"$record"
 echo "fetch: $DEB_KREL packages $want in $DEBDIR/pkg" >&2
