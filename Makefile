@@ -6,19 +6,37 @@
 #   make check           every test; ends with "N passed, N failed"
 #   make bench           Rust driver vs C vfio-pci in one VM boot: table, results/*.json, *.png
 #   make stress          races, teardown, fault injection, hostile input on the debug kernel
+#   make deb             the Debian package vfio-pci-rs-dkms (dist/*.deb)
 KDIR ?= /lib/modules/$(shell uname -r)/build
-LLVM ?= -19
-export LLVM
 
-.PHONY: all modules clean rig demo check clippy bench stress
+# The module is compiled with the kernel's own compiler, as Kbuild requires: LLVM (with the
+# kernel's clang major as suffix, e.g. the rig's LLVM=-19) only for a clang-built kernel, else
+# the CC named by the kernel's CONFIG_CC_VERSION_TEXT (Debian: x86_64-linux-gnu-gcc-14).
+# LLVM=... or CC=... on the command line still win.
+kconfig_val = $(shell sed -n 's/^$(1)=//p' $(KDIR)/.config 2>/dev/null)
+ifeq ($(call kconfig_val,CONFIG_CC_IS_CLANG),y)
+ifeq ($(origin LLVM),undefined)
+LLVM := -$(shell echo $$(( $(call kconfig_val,CONFIG_CLANG_VERSION) / 10000 )))
+endif
+export LLVM
+else
+# An LLVM in the environment must not turn a gcc kernel's module build to clang.
+unexport LLVM
+ifneq ($(origin CC),command line)
+kernel_cc := $(firstword $(subst ",,$(call kconfig_val,CONFIG_CC_VERSION_TEXT)))
+kbuild_args += $(if $(kernel_cc),CC=$(kernel_cc))
+endif
+endif
+
+.PHONY: all modules clean rig demo check clippy bench stress deb
 all modules:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(kbuild_args) modules
 
 clippy:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) CLIPPY=1 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(kbuild_args) CLIPPY=1 modules
 
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(kbuild_args) clean
 
 rig:
 	scripts/rig.sh
@@ -34,3 +52,6 @@ bench:
 
 stress:
 	scripts/stress.sh
+
+deb:
+	scripts/debian/mkdeb.sh

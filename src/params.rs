@@ -25,6 +25,8 @@ pub(crate) static DISABLE_VGA: BoolParam = BoolParam::new(false);
 #[cfg(CONFIG_VFIO_PCI_VGA)]
 c_module_param!(__param_disable_vga, c"disable_vga", bindings::param_ops_bool, 0o444, arg: DISABLE_VGA.as_arg());
 #[cfg(CONFIG_VFIO_PCI_VGA)]
+c_module_param_info!(__parmtype_disable_vga, b"parmtype=disable_vga:bool\0");
+#[cfg(CONFIG_VFIO_PCI_VGA)]
 c_module_param_info!(
     __parm_disable_vga,
     b"parm=disable_vga:Disable VGA resource access through vfio-pci\0"

@@ -4,6 +4,7 @@
 //!
 //! Every `unsafe` block of the module lives in this folder; the driver (layer 3) is safe code.
 
+mod layout;
 pub(crate) mod params;
 pub(crate) mod pci_driver;
 pub(crate) mod ratelimit;

@@ -12,6 +12,7 @@ mod driver;
 mod ids;
 mod params;
 pub mod policy;
+#[cfg(CONFIG_KUNIT = "y")]
 mod policy_kunit;
 mod sys;
 

@@ -4,6 +4,9 @@
 //! at build time by `scripts/gen-vfio-bindings.sh` from `src/vfio_bindings.h`. Every other
 //! type comes from `kernel::bindings`, so layouts are the kernel's own.
 
+// As in the kernel's own `bindings` crate: rustc before 1.88 does not know the
+// `unnecessary_transmutes` lint allowed below.
+#![cfg_attr(not(CONFIG_RUSTC_HAS_UNNECESSARY_TRANSMUTES), allow(unknown_lints))]
 #![allow(
     non_camel_case_types,
     non_upper_case_globals,
@@ -29,4 +32,5 @@ use kernel::ffi;
 #[allow(unused_imports)]
 use pin_init::MaybeZeroable;
 
-include!("vfio_generated.rs");
+// Generated in the object tree (Kbuild sets `VFIO_RS_OBJ`).
+include!(concat!(env!("VFIO_RS_OBJ"), "/generated/vfio_bindings.rs"));

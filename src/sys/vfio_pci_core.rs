@@ -239,6 +239,22 @@ static PCI_OPS: CTable<raw::vfio_pci_device_ops> = CTable(raw::vfio_pci_device_o
     get_dmabuf_phys: Some(raw::vfio_pci_core_get_dmabuf_phys),
 });
 
+/// An iommufd op of a physical device as C vfio-pci sets it: vfio's function where the kernel
+/// has `CONFIG_IOMMUFD`, NULL otherwise (C's `<linux/vfio.h>` then defines them as NULL, and
+/// vfio has no iommufd or cdev path at all).
+#[cfg(CONFIG_IOMMUFD)]
+macro_rules! iommufd_op {
+    ($f:ident) => {
+        Some(raw::$f)
+    };
+}
+#[cfg(not(CONFIG_IOMMUFD))]
+macro_rules! iommufd_op {
+    ($f:ident) => {
+        None
+    };
+}
+
 /// The `vfio_device_ops` of a driver `T`.
 pub(crate) struct Ops<T>(PhantomData<T>);
 
@@ -247,12 +263,12 @@ impl<T: VfioPciDriver> Ops<T> {
         name: kernel::str::as_char_ptr_in_const_context(T::NAME).cast_mut(),
         init: Some(Self::init),
         release: Some(Self::release),
-        bind_iommufd: Some(raw::vfio_iommufd_physical_bind),
-        unbind_iommufd: Some(raw::vfio_iommufd_physical_unbind),
-        attach_ioas: Some(raw::vfio_iommufd_physical_attach_ioas),
-        detach_ioas: Some(raw::vfio_iommufd_physical_detach_ioas),
-        pasid_attach_ioas: Some(raw::vfio_iommufd_physical_pasid_attach_ioas),
-        pasid_detach_ioas: Some(raw::vfio_iommufd_physical_pasid_detach_ioas),
+        bind_iommufd: iommufd_op!(vfio_iommufd_physical_bind),
+        unbind_iommufd: iommufd_op!(vfio_iommufd_physical_unbind),
+        attach_ioas: iommufd_op!(vfio_iommufd_physical_attach_ioas),
+        detach_ioas: iommufd_op!(vfio_iommufd_physical_detach_ioas),
+        pasid_attach_ioas: iommufd_op!(vfio_iommufd_physical_pasid_attach_ioas),
+        pasid_detach_ioas: iommufd_op!(vfio_iommufd_physical_pasid_detach_ioas),
         open_device: Some(Self::open_device),
         close_device: Some(Self::close_device),
         read: Some(raw::vfio_pci_core_read),

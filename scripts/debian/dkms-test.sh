@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs the vfio-pci-rs-dkms package into the trixie chroot (an overlay of it, thrown away
+# afterwards) holding Debian's 7.3.4 modules (linux-modules, linux-base); shows that DKMS
+# builds and installs the module to updates/dkms, that modprobe then resolves vfio-pci to it,
+# and to the C module again once the package is removed. Prints the times.
+# Usage: dkms-test.sh [prepared|headers]
+#   prepared  /lib/modules/RELEASE/build is the cached prepared tree (scripts/debian/tree.sh)
+#   headers   as on a Debian host: Debian's headers and linux-source packages installed, so
+#             DKMS first prepares the tree itself (vfio-pci-rs-prepare-tree)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/debian/lib.sh
+. "$here/lib.sh"
+mode=${1:-prepared}
+case "$mode" in prepared | headers) ;; *) die "unknown mode '$mode' (prepared or headers)" ;; esac
+
+root=$("$here/chroot.sh")
+kdir=$("$here/tree.sh")
+deb=$("$here/mkdeb.sh")
+pkg=$DEBDIR/pkg
+DEB_OVERLAY=$(mktemp -d "$DEBDIR/overlay.XXXXXX")
+export DEB_OVERLAY
+trap 'rm -rf "$DEB_OVERLAY"' EXIT
+
+# shellcheck disable=SC2016 # expanded in the chroot
+in_chroot "$root" /bin/bash -euc '
+	mode=$1 krel=$2 kdir=$3 pkg=$4 deb=$5
+	step() { echo "== $*"; }
+	timed() { local t0=$(date +%s); "$@"; echo "($* took $(($(date +%s) - t0)) s)" >&2; }
+	export DEBIAN_FRONTEND=noninteractive
+	if [ "$mode" = prepared ]; then
+		mkdir -p /lib/modules
+		cp -a "$pkg/linux-modules-$krel/root/usr/lib/modules/$krel" \
+			"$pkg/linux-base-$krel/root/usr/lib/modules/$krel" /lib/modules/
+		ln -s "$kdir" "/lib/modules/$krel/build"
+		depmod "$krel"
+	else
+		step "apt install Debian'"'"'s headers, modules and linux-source (the .debs of scripts/debian/fetch.sh)"
+		apt-get -qq update
+		apt-get install -y -qq --no-install-recommends "$pkg/linux-headers-$krel"/*.deb \
+			"$pkg"/linux-headers-*-common/*.deb "$pkg"/linux-kbuild-*/*.deb \
+			"$pkg/linux-modules-$krel"/*.deb "$pkg/linux-base-$krel"/*.deb \
+			"$pkg"/linux-source-*/*.deb >/dev/null
+		ls -l "/lib/modules/$krel/build"
+	fi
+	resolve() { modprobe -S "$krel" --show-depends vfio-pci | tail -n1; }
+	step "before: modprobe vfio-pci loads"; resolve
+	step "install $(basename "$deb")"
+	timed dpkg -i "$deb"
+	step "dkms status"; dkms status
+	step "the module DKMS installed"
+	modinfo -k "$krel" -F filename vfio_pci
+	echo "vermagic: $(modinfo -k "$krel" -F vermagic vfio_pci)"
+	echo "C vfio-pci vermagic: $(modinfo -F vermagic "/lib/modules/$krel/kernel/drivers/vfio/pci/vfio-pci.ko.xz")"
+	step "after install: modprobe vfio-pci loads"; modprobe -S "$krel" --show-depends vfio-pci
+	step "DKMS rebuild alone"
+	ver=$(dpkg-query -W -f "\${Version}" vfio-pci-rs-dkms)
+	timed dkms build -m vfio-pci-rs -v "$ver" -k "$krel" --force >/dev/null
+	step "dpkg --purge vfio-pci-rs-dkms"; dpkg --purge vfio-pci-rs-dkms
+	step "after removal: modprobe vfio-pci loads"; resolve
+	ls "/lib/modules/$krel/updates/dkms" 2>/dev/null || echo "(no updates/dkms left)"
+	ls /var/lib/vfio-pci-rs 2>/dev/null || echo "(no /var/lib/vfio-pci-rs left)"
+' dkms-test "$mode" "$DEB_KREL" "$kdir" "$pkg" "$deb"

@@ -1,0 +1,76 @@
+# Shared by scripts/debian/*: the Debian kernel the project targets, the mirror of the
+# machine's apt sources, a private apt for trixie(-backports) and running commands in the chroot.
+# shellcheck shell=bash disable=SC2034 # its variables are for the scripts that source it
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
+
+# The target: Debian trixie with its backports kernel (uname -r) and the matching source.
+DEB_SUITE=trixie
+DEB_KREL=${DEB_KREL:-7.3.4+deb13-amd64}
+DEB_KSRC=linux-source-$KVER
+DEBDIR=$CACHE/debian
+DEB_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+
+die() { echo "${0##*/}: $*" >&2; exit 1; }
+
+# The mirror the machine already uses: never hard-code a host name.
+deb_mirror() {
+	local m
+	m=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		tr ' ' '\n' | grep -v -- '-security' | head -n1 || true)
+	[ -n "$m" ] || m=$(awk '/^deb / && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+	[ -n "$m" ] || die "no Debian mirror found in the machine's apt sources; add one"
+	echo "$m"
+}
+
+# apt-get / apt-cache on trixie and trixie-backports with state under $DEBDIR/apt only: the
+# host's package database and sources are not touched.
+deb_apt() { # apt-get|apt-cache args...
+	local tool=$1 dir=$DEBDIR/apt
+	shift
+	"$tool" -o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=- \
+		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" \
+		-o Dir::State::status=/dev/null -o APT::Architecture=amd64 \
+		-o APT::Sandbox::User=root "$@"
+}
+
+# Refreshes the private package lists once per run of a script (cheap: only changed indexes).
+deb_apt_update() {
+	local dir=$DEBDIR/apt mirror
+	[ -z "${DEB_APT_UPDATED:-}" ] || return 0
+	mirror=$(deb_mirror)
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	printf 'deb [signed-by=%s] %s %s main\ndeb [signed-by=%s] %s %s-backports main\n' \
+		"$DEB_KEYRING" "$mirror" "$DEB_SUITE" "$DEB_KEYRING" "$mirror" "$DEB_SUITE" >"$dir/sources.list"
+	deb_apt apt-get update -qq >/dev/null || die "apt-get update of $DEB_SUITE(-backports) failed"
+	DEB_APT_UPDATED=1
+}
+
+# Runs a command as root inside the chroot, with /proc, /sys, /dev, the cache and the
+# checkout bind-mounted at the same paths as outside (so paths in build trees hold on both
+# sides). A private mount namespace drops every mount when the command ends. With
+# DEB_OVERLAY=DIR the chroot is an overlay whose changes go to DIR, the chroot stays as it is.
+in_chroot() { # CHROOT cmd...
+	local root=$1
+	shift
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare --mount --propagation private /bin/bash -euc '
+		root=$1; shift
+		if [ -n "${DEB_OVERLAY:-}" ]; then
+			mkdir -p "$DEB_OVERLAY/upper" "$DEB_OVERLAY/work" "$DEB_OVERLAY/merged"
+			mount -t overlay overlay -o "lowerdir=$root,upperdir=$DEB_OVERLAY/upper,workdir=$DEB_OVERLAY/work" \
+				"$DEB_OVERLAY/merged"
+			root=$DEB_OVERLAY/merged
+		fi
+		mount -t proc proc "$root/proc"
+		mount --rbind /sys "$root/sys"
+		mount --rbind /dev "$root/dev"
+		for d in "$DEBDIR" "$TOP"; do
+			mkdir -p "$root$d"
+			mount --bind "$d" "$root$d"
+		done
+		exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+			PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+	' in_chroot "$root" "$@"
+}
+export DEBDIR TOP DEB_OVERLAY

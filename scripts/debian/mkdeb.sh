@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds the Debian source-install package vfio-pci-rs-dkms (arch all) with dpkg-deb: the
+# module's sources for DKMS in /usr/src/vfio-pci-rs-VERSION, the depmod override that makes
+# modprobe pick it over the kernel's C vfio-pci, and vfio-pci-rs-prepare-tree for kernels
+# whose headers lack the Rust metadata. Maintainer scripts do what dh_dkms's do.
+# Prints the .deb path on stdout (under dist/ of the checkout).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/common.sh
+. "$here/../common.sh"
+name=vfio-pci-rs
+# Cargo.toml's version, plus the commit it was built from.
+base=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$TOP/Cargo.toml" | head -n1)
+ver=$base+git$(git -C "$TOP" log -1 --format=%cd --date=format:%Y%m%d).$(git -C "$TOP" rev-parse --short=7 HEAD)
+pkg=$TOP/.cache/deb/$name-dkms
+rm -rf "$pkg"
+src=$pkg/usr/src/$name-$ver
+mkdir -p "$src/scripts" "$pkg/DEBIAN" "$pkg/etc/depmod.d" "$pkg/usr/sbin" \
+	"$pkg/usr/share/$name" "$pkg/usr/share/doc/$name-dkms"
+
+# The sources as git sees them (tracked or new, never build products or generated files).
+git -C "$TOP" ls-files -co --exclude-standard -- Kbuild Makefile src |
+	while IFS= read -r f; do install -D -m 644 "$TOP/$f" "$src/$f"; done
+install -m 755 "$TOP/scripts/gen-vfio-bindings.sh" "$TOP/scripts/dkms-make.sh" "$src/scripts/"
+sed "s/@VERSION@/$ver/" "$TOP/dkms.conf" >"$src/dkms.conf"
+install -m 755 "$here/prepare-tree.sh" "$pkg/usr/share/$name/prepare-tree.sh"
+install -m 755 "$here/vfio-pci-rs-prepare-tree" "$pkg/usr/sbin/vfio-pci-rs-prepare-tree"
+echo "override vfio_pci * updates/dkms" >"$pkg/etc/depmod.d/$name.conf"
+cat >"$pkg/usr/share/doc/$name-dkms/copyright" <<COPYRIGHT
+vfio-pci in Rust, a drop-in replacement for the Linux vfio-pci driver.
+License: GPL-2.0 (see /usr/share/common-licenses/GPL-2).
+COPYRIGHT
+
+cat >"$pkg/DEBIAN/control" <<CONTROL
+Package: $name-dkms
+Version: $ver
+Architecture: all
+Section: kernel
+Priority: optional
+Maintainer: vfio-pci-rs developers <root@localhost>
+Depends: dkms (>= 3.0.4), rustc, rust-src, bindgen, libclang-dev, make, flex, bison, bc,
+ libelf-dev, libssl-dev, dwarves, openssl, xz-utils, kmod, python3
+Recommends: linux-source-7.3
+Installed-Size: $(du -sk "$pkg" | cut -f1)
+Description: vfio-pci in Rust (DKMS source)
+ A drop-in replacement for the kernel's C vfio-pci driver, with the SR-IOV VF token
+ implemented in Rust. DKMS builds it for each kernel with CONFIG_RUST and
+ CONFIG_VFIO_PCI_CORE and installs it to updates/dkms, where modprobe vfio-pci picks it
+ over the C module; removing this package brings the C driver back. Debian's headers
+ lack the kernel's Rust metadata: the build first makes it from linux-source (about
+ 2 GB per kernel in /var/lib/vfio-pci-rs, removed on purge).
+CONTROL
+echo "/etc/depmod.d/$name.conf" >"$pkg/DEBIAN/conffiles"
+cat >"$pkg/DEBIAN/postinst" <<POSTINST
+#!/bin/sh
+set -e
+# As dh_dkms: register the sources with DKMS and build them for the installed kernels.
+if [ "\$1" = configure ]; then
+	/usr/lib/dkms/common.postinst $name $ver "" "" "\$2"
+fi
+POSTINST
+cat >"$pkg/DEBIAN/prerm" <<PRERM
+#!/bin/sh
+set -e
+# As dh_dkms: remove every build of this version (dkms runs depmod: the C driver is back).
+case "\$1" in
+remove | upgrade | deconfigure)
+	if [ -n "\$(dkms status -m $name -v $ver)" ]; then
+		dkms remove -m $name -v $ver --all
+	fi
+	;;
+esac
+PRERM
+cat >"$pkg/DEBIAN/postrm" <<POSTRM
+#!/bin/sh
+set -e
+# The kernel build trees vfio-pci-rs-prepare-tree made (about 2 GB each) go with a purge.
+if [ "\$1" = purge ]; then
+	rm -rf /var/lib/$name
+fi
+POSTRM
+chmod 755 "$pkg/DEBIAN/postinst" "$pkg/DEBIAN/prerm" "$pkg/DEBIAN/postrm"
+
+mkdir -p "$TOP/dist"
+deb=$TOP/dist/${name}-dkms_${ver}_all.deb
+dpkg-deb --root-owner-group -Zxz --build "$pkg" "$deb" >/dev/null
+echo "$deb"
