@@ -7,7 +7,7 @@
 # Lane A builds the debug kernel (niced, from the start: it takes the cycles the serial steps
 # leave idle) and boots the stress suite on it; lane B boots the suites on the rig kernel.
 # Both then take the remaining suites from one queue, longest first.
-# RIG_SUITES="selfcheck driver token stress upstream" picks suites; RIG_C_REF=run ignores the
+# RIG_SUITES="selfcheck driver token stress upstream debian" picks suites; RIG_C_REF=run ignores the
 # cached C reference results of the upstream suite (see upstream_job).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +21,7 @@ PASS=0; FAIL=0; SKIP=0
 t_start=$(date +%s)
 failed=()
 count_fail() { FAIL=$((FAIL + 1)); failed+=("$1"); }
-suites=" ${RIG_SUITES:-selfcheck driver token stress upstream} "
+suites=" ${RIG_SUITES:-selfcheck driver token stress upstream debian} "
 timeout=${RIG_SUITE_TIMEOUT:-2400}
 # say LINES...: prints a block without interleaving with the other lane.
 say() { { flock 8; printf '%s\n' "$@"; } 8>"$run/print.lock"; }
@@ -97,12 +97,13 @@ vm_job() {
 	tag=${name#"$suite"}; tag=${tag#-}
 	RIG_VARIANT=$variant RIG_TAG=$tag RIG_APPEND=$append RIG_REF=$ref \
 		"$here/run-vm.sh" "$suite" "$timeout" 2>&1 |
-		grep -aE '^(ok|not ok|  |RIG-VERDICT|run-vm|STRESS)' > "$run/$name.out"
+		tee "$run/$name.raw" | grep -aE '^(ok|not ok|  |RIG-VERDICT|run-vm|STRESS)' > "$run/$name.out"
 	line=$(grep -a '^RIG-VERDICT:' "$CACHE/logs/$name.log" 2>/dev/null | tail -n1)
 	p=$(sed -n 's/.*pass=\([0-9]*\).*/\1/p' <<<"$line")
 	f=$(sed -n 's/.*fail=\([0-9]*\).*/\1/p' <<<"$line")
 	s=$(sed -n 's/.*skip=\([0-9]*\).*/\1/p' <<<"$line")
 	if [ -z "$line" ]; then
+		grep -av '^\[ *[0-9]*\.[0-9]*\]' "$run/$name.raw" | tail -n 20 >> "$run/$name.out"
 		echo "not ok - suite $name gave no verdict (log: $CACHE/logs/$name.log)" >> "$run/$name.out"
 		p=0 f=1 s=0
 	fi
@@ -151,6 +152,9 @@ enqueue() { qn=$((qn + 1)); printf '%s\n' "$*" > "$run/queue/$(printf %02d $qn)"
 if [[ $suites == *" upstream "* ]]; then
 	enqueue upstream_job upstream-driver vfio_pci_driver_test
 fi
+# debian: Debian's own kernel and system, with the package installed by DKMS; preparing it
+# (scripts/debian/guest.sh: chroot, Debian's packages, the kernel's Rust tree) is part of the job.
+[[ $suites == *" debian "* ]] && enqueue vm_job debian debian debian
 for s in selfcheck driver token; do [[ $suites == *" $s "* ]] && enqueue vm_job "$s" "$s" rig; done
 if [[ $suites == *" upstream "* ]]; then
 	enqueue upstream_job upstream-rest vfio_pci_sriov_uapi_test,vfio_pci_device_test,vfio_dma_mapping_test,vfio_dma_mapping_mmio_test,vfio_iommufd_setup_test,vfio_pci_device_init_perf_test

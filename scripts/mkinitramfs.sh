@@ -4,6 +4,8 @@
 # Usage: mkinitramfs.sh KERNEL_BUILD_DIR MODULE.ko SELFTESTS_DIR OUT.cpio.gz
 # RIG_REF="NAME=FILE ...": files the host keeps for the suite (cached reference results),
 # placed at /ref/NAME in the guest.
+# RIG_DEB_MODULES=DIR: the initramfs of the Debian guest instead (MODULE is then unused): no
+# vfio modules of the rig, but the 9p modules of Debian's kernel (DIR) that mount its root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
@@ -14,19 +16,29 @@ mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,rs,selftests,lib/modules/rig,usr/bin
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 [ -x /bin/bash-static ] && cp /bin/bash-static "$root/bin/bash"
-cp "$TOP/tests/guest/init" "$root/init"
-chmod +x "$root/init"
 cp -r "$TOP/tests/guest" "$root/tests"
-for m in irqbypass vfio-pci-core vfio-pci; do
-	f=$(find "$kout/modinst" -name "$m.ko" | head -n1)
-	[ -n "$f" ] || { echo "mkinitramfs: $m.ko not in $kout/modinst" >&2; exit 1; }
-	cp "$f" "$root/lib/modules/rig/"
-done
-cp "$module" "$root/rs/"
+if [ -n "${RIG_DEB_MODULES:-}" ]; then
+	cp "$TOP/tests/guest/init-debian" "$root/init"
+	mkdir -p "$root/m"
+	# busybox insmod takes no compressed module: unpacked here.
+	for m in fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p; do
+		xz -dc "$RIG_DEB_MODULES/kernel/$m.ko.xz" > "$root/m/${m##*/}.ko"
+	done
+else
+	cp "$TOP/tests/guest/init" "$root/init"
+	for m in irqbypass vfio-pci-core vfio-pci; do
+		f=$(find "$kout/modinst" -name "$m.ko" | head -n1)
+		[ -n "$f" ] || { echo "mkinitramfs: $m.ko not in $kout/modinst" >&2; exit 1; }
+		cp "$f" "$root/lib/modules/rig/"
+	done
+	cp "$module" "$root/rs/"
+fi
+chmod +x "$root/init"
 for f in "$selftests"/vfio_*_test; do cp "$f" "$root/selftests/"; done
 cp -r "$CACHE/src/linux-source-$KVER/tools/testing/selftests/vfio/scripts" "$root/selftests/"
 # The project's own static test binaries (tests/guest/bin, built by scripts/rig.sh into .cache/ of the checkout).
-cp "$(tools_of "${RIG_VARIANT:-rig}")"/* "$root/selftests/"
+tools=rig; [ "${RIG_VARIANT:-rig}" = debian ] || tools=${RIG_VARIANT:-rig}
+cp "$(tools_of "$tools")"/* "$root/selftests/"
 mkdir -p "$root/ref"
 for r in ${RIG_REF:-}; do cp "${r#*=}" "$root/ref/${r%%=*}"; done
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything the VM suites need, each step cached where it can be: setup, rig kernel, this
 # module against it, the upstream selftests. Prints phase timings.
-# Usage: rig.sh [rig|debug|bench]   (debug: the KASAN/lockdep/kmemleak/failslab kernel of issue 6,
+# Usage: rig.sh [rig|debug|bench]   (debug: the KASAN/lockdep/kmemleak/failslab kernel,
 # bench: no lock debugging, for make bench;
 # the module is then built in a copy under .cache/ of the checkout, so they never mix.)
 set -euo pipefail

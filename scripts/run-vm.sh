@@ -5,7 +5,8 @@
 # Usage: run-vm.sh SUITE [TIMEOUT_SECONDS]     (the module and kernel must be built: make rig)
 # RIG_APPEND="k=v ...": extra kernel command line words for the suite (e.g. rig.iters=200).
 # RIG_QEMU_ARGS="...": extra QEMU arguments (extra devices for a suite).
-# RIG_VARIANT=debug|bench: boot that kernel (scripts/rig.sh VARIANT) with the module built for it.
+# RIG_VARIANT=debug|bench: boot that kernel (scripts/rig.sh VARIANT) with the module built for
+# it; debian: Debian's own kernel and system with the module installed by DKMS (scripts/debian/guest.sh).
 # RIG_TAG=NAME: log, initramfs and monitor socket named SUITE-NAME, so that two runs of one
 # suite (make stress and make check) can go at the same time.
 # RIG_REF="NAME=FILE ...": host files placed at /ref/NAME in the guest (scripts/mkinitramfs.sh).
@@ -15,7 +16,26 @@ here=$(cd "$(dirname "$0")" && pwd)
 suite=${1:?usage: run-vm.sh SUITE [TIMEOUT]}
 timeout_s=${2:-900}
 variant=${RIG_VARIANT:-rig}
-kout=$(cat "$(kernel_record "$variant")") || { echo "run-vm: build first (scripts/rig.sh $variant)" >&2; exit 1; }
+kvariant=$variant; [ "$variant" = debian ] && kvariant=rig
+kout=$(cat "$(kernel_record "$kvariant")") || { echo "run-vm: build first (scripts/rig.sh $kvariant)" >&2; exit 1; }
+kernel=$kout/arch/x86/boot/bzImage
+# RIG_VARIANT=debian: Debian's own kernel, its root (scripts/debian/guest.sh) shared read-only
+# over 9p from an overlay mounted for QEMU alone; the rig kernel's build only gives the
+# selftests and the static tools.
+wrap=() debian_args=()
+if [ "$variant" = debian ]; then
+	guest=$("$here/debian/guest.sh") || { echo "run-vm: the Debian guest could not be prepared" >&2; exit 1; }
+	eval "$guest"
+	kernel=$deb_kernel
+	export RIG_DEB_MODULES=$deb_modules
+	merged=$CACHE/debian-root-${RIG_TAG:-$1}
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	wrap=(unshare --mount --propagation private bash -c \
+		'mkdir -p "$1" && mount -t overlay overlay -o "ro,lowerdir=$2" "$1" && shift 2 && exec "$@"' \
+		wrap "$merged" "$deb_lower")
+	debian_args=(-virtfs "local,path=$merged,mount_tag=rigroot,security_model=passthrough,readonly=on")
+	RIG_APPEND="rig.host=debian${RIG_APPEND:+ $RIG_APPEND}"
+fi
 selftests=$kout/selftests-vfio
 logdir=$CACHE/logs; mkdir -p "$logdir"
 name=$suite${RIG_TAG:+-$RIG_TAG}
@@ -34,10 +54,10 @@ accel=tcg,thread=single
 # 128 KiB wrapped in a full stress run.
 [ "${RIG_KVM:-0}" = 1 ] && accel=kvm
 set +e
-timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
+timeout --foreground -k 10 "$timeout_s" "${wrap[@]}" qemu-system-x86_64 \
 	-machine q35 -accel "$accel" -cpu max -m 2G -smp 2 \
 	-nodefaults -vga none -display none -no-reboot -serial stdio -monitor "unix:$CACHE/monitor-$name.sock,server,nowait" \
-	-kernel "$kout/arch/x86/boot/bzImage" -initrd "$initrd" \
+	-kernel "$kernel" -initrd "$initrd" "${debian_args[@]}" \
 	-append "console=ttyS0 intel_iommu=on no_timer_check log_buf_len=16M panic=-1 rig.suite=$suite rig.variant=$variant${RIG_APPEND:+ $RIG_APPEND}" \
 	-device intel-iommu,intremap=on,caching-mode=on \
 	-device pcie-root-port,id=rp1,slot=1,chassis=1,bus=pcie.0,addr=0x10 \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reliability and security run (issue 6): the parser fuzz target on the host for at least
+# Reliability and security run: the parser fuzz target on the host for at least
 # STRESS_FUZZ_RUNS inputs, then the `stress` suite on the debug kernel (KASAN, lockdep,
 # debugobjects, kmemleak, failslab) for C vfio-pci and the Rust driver, with full sizes.
 # Ends with a table per driver: operations, cycles, faults injected, inputs fuzzed, splats,

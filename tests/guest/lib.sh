@@ -1,5 +1,8 @@
 # Helpers for guest suites (busybox sh). Each check prints one line; `verdict` prints the
 # totals line the host runner parses: RIG-VERDICT: pass=N fail=N skip=N
+# Sourced once per boot: a suite that runs another suite's file keeps its counts.
+[ -n "${RIG_LIB:-}" ] && return 0
+RIG_LIB=1
 PASS=0; FAIL=0; SKIP=0
 # Devices of the rig (scripts/run-vm.sh): the igb PF for our driver, an igb PF left to the
 # host igb driver, and a plain PCIe NIC without SR-IOV.
@@ -16,7 +19,11 @@ check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
 verdict() {
 	echo "RIG-VERDICT: pass=$PASS fail=$FAIL skip=$SKIP"
 }
-die() { bad "$*"; dmesg | tail -40; verdict; sync; poweroff -f; }
+die() {
+	bad "$*"; dmesg | tail -40; verdict; sync
+	[ -w /proc/sysrq-trigger ] && { echo o > /proc/sysrq-trigger; sleep 10; }
+	poweroff -f
+}
 
 driver_of() { [ -L /sys/bus/pci/devices/$1/driver ] && basename "$(readlink /sys/bus/pci/devices/$1/driver)"; }
 # bind_to BDF DRIVER: unbind from any driver, override, bind
@@ -27,22 +34,33 @@ bind_to() {
 	echo "$1" > /sys/bus/pci/drivers_probe
 	[ "$(driver_of "$1")" = "$2" ]
 }
-load_core() {
-	insmod $MODDIR/irqbypass.ko 2>/dev/null
-	insmod $MODDIR/vfio-pci-core.ko 2>/dev/null
-	grep -q '^vfio_pci_core ' /proc/modules
-}
-# load_c_vfio_pci [params]: the C reference driver
-load_c_vfio_pci() { load_core && insmod $MODDIR/vfio-pci.ko "$@"; }
-# load_rs_vfio_pci [params]: this project's module
-load_rs_vfio_pci() { load_core && insmod /rs/vfio_pci.ko "$@"; }
+# rig.host=debian: Debian's own kernel and userland (the debian suite), where modprobe
+# vfio-pci loads this project's module (installed by DKMS to updates/dkms) and Debian's C
+# vfio-pci stays in the kernel's own folder.
+HOST=$(sed -n 's/.*rig\.host=\([^ ]*\).*/\1/p' /proc/cmdline)
+if [ "$HOST" = debian ]; then
+	C_MODULE=/lib/modules/$(uname -r)/kernel/drivers/vfio/pci/vfio-pci.ko.xz
+	load_core() { modprobe vfio-pci-core && grep -q '^vfio_pci_core ' /proc/modules; }
+	load_c_vfio_pci() { load_core && insmod "$C_MODULE" "$@"; }
+	load_rs_vfio_pci() { modprobe vfio-pci "$@"; }
+else
+	load_core() {
+		insmod $MODDIR/irqbypass.ko 2>/dev/null
+		insmod $MODDIR/vfio-pci-core.ko 2>/dev/null
+		grep -q '^vfio_pci_core ' /proc/modules
+	}
+	# load_c_vfio_pci [params]: the C reference driver
+	load_c_vfio_pci() { load_core && insmod $MODDIR/vfio-pci.ko "$@"; }
+	# load_rs_vfio_pci [params]: this project's module
+	load_rs_vfio_pci() { load_core && insmod /rs/vfio_pci.ko "$@"; }
+fi
 unload_vfio_pci() { rmmod vfio_pci; }
 # Expect the rig's devices where run-vm.sh put them.
 check_rig() {
 	[ "$(cat /sys/bus/pci/devices/$PF/device 2>/dev/null)" = 0x10c9 ] || die "igb PF not at $PF"
 	[ "$(cat /sys/bus/pci/devices/$HOST_PF/device 2>/dev/null)" = 0x10c9 ] || die "second igb not at $HOST_PF"
 	[ -e /sys/bus/pci/devices/$PLAIN ] || die "plain NIC not at $PLAIN"
-	[ "$(cat /sys/bus/pci/devices/$PF/sriov_totalvfs)" = 7 ] || die "igb PF has no 7 VFs"
+	[ "$(cat /sys/bus/pci/devices/$PF/sriov_totalvfs)" = 7 ] || die "igb PF has no 7 VFs (sriov_totalvfs: $(cat /sys/bus/pci/devices/$PF/sriov_totalvfs 2>&1))"
 }
 # No WARN, BUG, oops or lockdep report in the kernel log.
 no_splat() { ! dmesg | grep -qE 'WARNING:|BUG:|Oops|Call Trace|possible circular locking|inconsistent lock state|possible recursive locking'; }

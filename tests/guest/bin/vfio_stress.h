@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared by the rig's stress tools (issue 6): a count of broken invariants, each printed as
+ * Shared by the rig's stress tools: a count of broken invariants, each printed as
  * "violation: ...", a clock, random tokens and the PF token SET. Each tool exits non-zero if
  * it saw a violation.
  */

@@ -1,4 +1,4 @@
-# Reliability and security (issue 6), on the debug kernel (scripts/rig.sh debug): for the C
+# Reliability and security, on the debug kernel (scripts/rig.sh debug): for the C
 # vfio-pci and then the Rust driver, the same stages with the tools tests/guest/bin/vfio_*.c:
 # token races, SR-IOV / unbind / rebind cycles, PF removal with an open VF, rmmod with an
 # open device, fault injection (fail-nth) in probe, sriov_configure and open, hostile match

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The Debian guest of the `debian` suite: the trixie system of scripts/debian/chroot.sh with
+# Debian's $DEB_KREL modules (linux-modules, linux-base) and this project's package
+# vfio-pci-rs-dkms installed by dpkg, so DKMS builds the module as on a Debian host. The changes
+# are an overlay layer kept apart from the chroot, made once per chroot, kernel tree, module
+# sources and this script. Prints shell assignments for scripts/run-vm.sh:
+#   deb_kernel=  Debian's own vmlinuz (unmodified)
+#   deb_lower=   the overlay's lower layers (this layer first, then the chroot), mounted
+#                read-only as the guest's root over 9p
+#   deb_modules= Debian's modules folder (the initramfs takes the 9p modules from it)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/debian/lib.sh
+. "$here/lib.sh"
+
+root=$("$here/chroot.sh")
+kdir=$("$here/tree.sh")
+pkg=$DEBDIR/pkg
+sources=$(cd "$TOP" && git ls-files -co --exclude-standard -- Kbuild Makefile src dkms.conf \
+	scripts/dkms-make.sh scripts/gen-vfio-bindings.sh scripts/debian | sort | xargs sha256sum)
+key=$( { echo "$root $kdir"; echo "$sources"; } | sha256sum | cut -c1-16)
+layer=$DEBDIR/guest-$key
+
+exec 9>"$DEBDIR/guest.lock"
+flock 9
+if [ ! -f "$layer/.done" ]; then
+	rm -rf "$DEBDIR"/guest-*/ 2>/dev/null || true
+	deb=$("$here/mkdeb.sh")
+	mkdir -p "$layer"
+	t0=$(date +%s)
+	# shellcheck disable=SC2016 # expanded in the chroot
+	DEB_OVERLAY=$layer in_chroot "$root" /bin/bash -euc '
+		krel=$1 kdir=$2 pkg=$3 deb=$4
+		mkdir -p /lib/modules
+		cp -a "$pkg/linux-modules-$krel/root/usr/lib/modules/$krel" \
+			"$pkg/linux-base-$krel/root/usr/lib/modules/$krel" /lib/modules/
+		ln -s "$kdir" "/lib/modules/$krel/build"
+		depmod "$krel"
+		# As a Debian user installs it: dpkg runs DKMS, which builds and installs the module.
+		DEBIAN_FRONTEND=noninteractive dpkg -i "$deb"
+		dkms status
+		# Mount points for what the initramfs brings (the suites and the static test tools).
+		mkdir -p /tests /selftests
+	' guest "$DEB_KREL" "$kdir" "$pkg" "$deb" >"$layer.log" 2>&1 ||
+		{ tail -30 "$layer.log" >&2; die "installing the package into the guest failed, log in $layer.log"; }
+	grep -q "installed" "$layer.log" || die "dkms did not install the module (log in $layer.log)"
+	echo "guest: package installed with DKMS in $(( $(date +%s) - t0 ))s" >&2
+	touch "$layer/.done"
+fi
+echo "deb_kernel=$pkg/linux-binary-$DEB_KREL/root/usr/lib/modules/$DEB_KREL/vmlinuz"
+echo "deb_lower=$layer/upper:$root"
+echo "deb_modules=$pkg/linux-modules-$DEB_KREL/root/usr/lib/modules/$DEB_KREL"
