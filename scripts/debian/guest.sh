@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Debian guest of the `debian` suite: the trixie system of scripts/debian/chroot.sh with
-# Debian's $DEB_KREL modules (linux-modules, linux-base) and this project's package
-# vfio-pci-rs-dkms installed by dpkg, so DKMS builds the module as on a Debian host. The changes
+# Debian's $DEB_KREL modules (linux-modules, linux-base), DPDK's dpdk-devbind.py, and this
+# project's package vfio-pci-rs-dkms installed by dpkg, so DKMS builds the module as on a
+# Debian host. The changes
 # are an overlay layer kept apart from the chroot, made once per chroot, kernel tree, module
 # sources and this script. Prints shell assignments for scripts/run-vm.sh:
 #   deb_kernel=  Debian's own vmlinuz (unmodified)
@@ -36,6 +37,11 @@ if [ ! -f "$layer/.done" ]; then
 			"$pkg/linux-base-$krel/root/usr/lib/modules/$krel" /lib/modules/
 		ln -s "$kdir" "/lib/modules/$krel/build"
 		depmod "$krel"
+		# What a user binds devices with: DPDK'"'"'s dpdk-devbind.py (with lspci and ip).
+		apt-get -o DPkg::Lock::Timeout=600 update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+			--no-install-recommends dpdk pciutils iproute2 >/dev/null
+		apt-get clean
 		# As a Debian user installs it: dpkg runs DKMS, which builds and installs the module.
 		DEBIAN_FRONTEND=noninteractive dpkg -i "$deb"
 		dkms status

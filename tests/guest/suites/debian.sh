@@ -3,7 +3,8 @@
 # (DKMS built the module with Debian's rustc). Every step runs against Debian's C vfio-pci and
 # the Rust module in the same boot: the VF token kselftest (group path; this kernel has no
 # vfio cdev, so the cdev cases skip for both), upstream vfio_pci_sriov_uapi_test unmodified,
-# and the product checks: modprobe picks the Rust module, parameters as C's, SR-IOV.
+# and the product checks: modprobe picks the Rust module, parameters as C's, SR-IOV, the
+# dma-buf export of BARs (a branch only kernels with CONFIG_VFIO_PCI_DMABUF compile).
 . /tests/lib.sh
 P=/sys/module/vfio_pci/parameters
 D=/sys/bus/pci/devices
@@ -29,7 +30,10 @@ params > /tmp/params.rs
 sed 's/^/  C parameter: /' /tmp/params.c
 check "parameters and their modes in sysfs are C's" cmp -s /tmp/params.c /tmp/params.rs
 check "enable_sriov=1 from modprobe" sh -c "[ \"\$(cat $P/enable_sriov)\" = Y ]"
-check "igb PF binds to the Rust vfio-pci (driver_override)" bind_to $PF vfio-pci
+dpdk-devbind.py -b vfio-pci $PF > /tmp/devbind 2>&1 || sed 's/^/  devbind: /' /tmp/devbind
+check "dpdk-devbind.py -b vfio-pci binds the igb PF to the Rust vfio-pci" sh -c "[ \"$(driver_of $PF)\" = vfio-pci ]"
+check "dpdk-devbind.py --status lists it under vfio-pci" sh -c \
+	"dpdk-devbind.py --status-dev net | grep -q '^$PF .*drv=vfio-pci'"
 check "PF has vf_token_users = 0 (only the Rust driver has it)" sh -c "[ \"\$(cat $D/$PF/vf_token_users)\" = 0 ]"
 check "3 VFs through sriov_numvfs" sh -c "echo 3 > $D/$PF/sriov_numvfs"
 VF0=$(basename "$(readlink $D/$PF/virtfn0)")
@@ -43,6 +47,8 @@ rmmod vfio_pci
 for run in c rs; do
 	if [ $run = c ]; then load_c_vfio_pci enable_sriov=1; else load_rs_vfio_pci enable_sriov=1; fi || { bad "$run: vfio-pci loads"; continue; }
 	bind_to $PF vfio-pci || bad "$run: PF binds"
+	# Dma-buf export of BAR slices (CONFIG_VFIO_PCI_DMABUF is on here, not in the rig).
+	vfio_dmabuf $PF > /tmp/dmabuf.$run 2>&1
 	run_timed 300 /selftests/vfio_pci_sriov_uapi_test $PF > /tmp/uapi.$run 2>&1
 	rc=$?
 	echo "  vfio_pci_sriov_uapi_test ($run): exit $rc, $(grep '^# Totals:' /tmp/uapi.$run | tail -n1)"
@@ -53,6 +59,10 @@ for run in c rs; do
 done
 check "vfio_pci_sriov_uapi_test: every case as with C ($(grep -c '^ok' /tmp/uapi-cases.c) pass, $(grep -c '^not ok' /tmp/uapi-cases.c) fail for C)" \
 	sh -c "[ -s /tmp/uapi-cases.c ] && cmp -s /tmp/uapi-cases.c /tmp/uapi-cases.rs"
+
+sed 's/^DMABUF /  C dma-buf: /' /tmp/dmabuf.c
+check "VFIO_DEVICE_FEATURE_DMA_BUF: every case as with C (BAR 0 page: $(sed -n 's/^DMABUF bar0_page //p' /tmp/dmabuf.rs))" \
+	sh -c "grep -q '^DMABUF bar0_page 0$' /tmp/dmabuf.c && cmp -s /tmp/dmabuf.c /tmp/dmabuf.rs"
 
 # The PF goes back to its NIC driver, as the token suite expects to find it.
 check "igb PF rebinds to Debian's igb" bind_to $PF igb
