@@ -13,3 +13,12 @@ kernel_record() { if [ "${1:-rig}" = rig ]; then echo "$CACHE/current-kernel"; e
 module_of() { if [ "${1:-rig}" = rig ]; then echo "$TOP/vfio_pci.ko"; else echo "$TOP/.cache/module-$1/vfio_pci.ko"; fi; }
 # The rig's own static test tools (tests/guest/bin) built against a variant's uapi headers.
 tools_of() { if [ "${1:-rig}" = rig ]; then echo "$TOP/.cache/rig-bin"; else echo "$TOP/.cache/rig-bin-$1"; fi; }
+# The Debian mirror the machine's apt sources already name (never a host name in the repo);
+# empty when there is none.
+apt_mirror() {
+	local m
+	m=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		tr ' ' '\n' | grep -v -- '-security' | head -n1 || true)
+	[ -n "$m" ] || m=$(awk '/^deb / && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+	echo "$m"
+}

@@ -13,10 +13,7 @@ die() { echo "setup: $*" >&2; exit 1; }
 
 mkdir -p "$CACHE"
 
-# The mirror the machine already uses: never hard-code a host name.
-mirror=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null \
-         | tr ' ' '\n' | grep -v -- '-security' | head -n1 || true)
-[ -n "$mirror" ] || mirror=$(awk '/^deb / && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+mirror=$(apt_mirror)
 [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list.d/*.sources; add one"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 

@@ -13,12 +13,10 @@ DEB_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
 die() { echo "${0##*/}: $*" >&2; exit 1; }
 
-# The mirror the machine already uses: never hard-code a host name.
+# The mirror the machine already uses (scripts/common.sh).
 deb_mirror() {
 	local m
-	m=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		tr ' ' '\n' | grep -v -- '-security' | head -n1 || true)
-	[ -n "$m" ] || m=$(awk '/^deb / && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+	m=$(apt_mirror)
 	[ -n "$m" ] || die "no Debian mirror found in the machine's apt sources; add one"
 	echo "$m"
 }
