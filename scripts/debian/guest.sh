@@ -25,7 +25,11 @@ layer=$DEBDIR/guest-$key
 exec 9>"$DEBDIR/guest.lock"
 flock 9
 if [ ! -f "$layer/.done" ]; then
-	rm -rf "$DEBDIR"/guest-*/ 2>/dev/null || true
+	# Layers of other sources: removed once unused for a day (another checkout may be using
+	# its own layer right now).
+	for old in "$DEBDIR"/guest-*/; do
+		if [ -n "$(find "$old.done" -mmin +1440 2>/dev/null)" ]; then rm -rf "$old" "${old%/}.log"; fi
+	done
 	deb=$("$here/mkdeb.sh")
 	mkdir -p "$layer"
 	t0=$(date +%s)
@@ -53,6 +57,7 @@ if [ ! -f "$layer/.done" ]; then
 	echo "guest: package installed with DKMS in $(( $(date +%s) - t0 ))s" >&2
 	touch "$layer/.done"
 fi
+touch "$layer/.done"
 echo "deb_kernel=$pkg/linux-binary-$DEB_KREL/root/usr/lib/modules/$DEB_KREL/vmlinuz"
 echo "deb_lower=$layer/upper:$root"
 echo "deb_modules=$pkg/linux-modules-$DEB_KREL/root/usr/lib/modules/$DEB_KREL"
