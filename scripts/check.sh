@@ -7,7 +7,7 @@
 # Lane A builds the debug kernel (niced, from the start: it takes the cycles the serial steps
 # leave idle) and boots the stress suite on it; lane B boots the suites on the rig kernel.
 # Both then take the remaining suites from one queue, longest first.
-# RIG_SUITES="selfcheck driver token stress upstream debian" picks suites; RIG_C_REF=run ignores the
+# RIG_SUITES="selfcheck driver token stress upstream debian clients" picks suites; RIG_C_REF=run ignores the
 # cached C reference results of the upstream suite (see upstream_job).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +21,7 @@ PASS=0; FAIL=0; SKIP=0
 t_start=$(date +%s)
 failed=()
 count_fail() { FAIL=$((FAIL + 1)); failed+=("$1"); }
-suites=" ${RIG_SUITES:-selfcheck driver token stress upstream debian} "
+suites=" ${RIG_SUITES:-selfcheck driver token stress upstream debian clients} "
 timeout=${RIG_SUITE_TIMEOUT:-2400}
 # say LINES...: prints a block without interleaving with the other lane.
 say() { { flock 8; printf '%s\n' "$@"; } 8>"$run/print.lock"; }
@@ -157,6 +157,8 @@ if [[ $suites == *" upstream "* ]]; then
 fi
 # debian: Debian's own kernel and system, with the package installed by DKMS; preparing it
 # (scripts/debian/guest.sh: chroot, Debian's packages, the kernel's Rust tree) is part of the job.
+# clients: DPDK, QEMU and driverctl with the VF token on that Debian host (TCG inside TCG: long).
+[[ $suites == *" clients "* ]] && enqueue vm_job clients clients debian
 [[ $suites == *" debian "* ]] && enqueue vm_job debian debian debian
 for s in selfcheck driver token; do [[ $suites == *" $s "* ]] && enqueue vm_job "$s" "$s" rig; done
 if [[ $suites == *" upstream "* ]]; then

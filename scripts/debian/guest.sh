@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Debian guest of the `debian` suite: the trixie system of scripts/debian/chroot.sh with
-# Debian's $DEB_KREL modules (linux-modules, linux-base), DPDK's dpdk-devbind.py, and this
+# Debian's $DEB_KREL modules (linux-modules, linux-base), DPDK (dpdk-devbind.py, testpmd),
+# QEMU, driverctl, and this
 # project's package vfio-pci-rs-dkms installed by dpkg, so DKMS builds the module as on a
 # Debian host. The changes
 # are an overlay layer kept apart from the chroot, made once per chroot, kernel tree, module
@@ -41,11 +42,16 @@ if [ ! -f "$layer/.done" ]; then
 			"$pkg/linux-base-$krel/root/usr/lib/modules/$krel" /lib/modules/
 		ln -s "$kdir" "/lib/modules/$krel/build"
 		depmod "$krel"
-		# What a user binds devices with: DPDK'"'"'s dpdk-devbind.py (with lspci and ip).
+		# What a user binds devices with (DPDK'"'"'s dpdk-devbind.py with lspci and ip, and
+		# driverctl) and the VF token'"'"'s clients: DPDK'"'"'s testpmd with the igb PMDs, QEMU.
 		apt-get -o DPkg::Lock::Timeout=600 update -qq
 		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-			--no-install-recommends dpdk pciutils iproute2 >/dev/null
+			--no-install-recommends dpdk dpdk-dev librte-net-e1000-25 qemu-system-x86 \
+			driverctl procps pciutils iproute2 >/dev/null
 		apt-get clean
+		# What the guest never reads (the layer is shared read-only over 9p).
+		rm -rf /usr/share/doc /usr/share/man /usr/share/locale
+		find /usr/lib/x86_64-linux-gnu -name "librte_*.a" -delete
 		# As a Debian user installs it: dpkg runs DKMS, which builds and installs the module.
 		DEBIAN_FRONTEND=noninteractive dpkg -i "$deb"
 		dkms status
