@@ -13,6 +13,10 @@
 
 use core::fmt;
 
+// Relative to this file's folder both as the host's crate root and as the kernel's module.
+#[path = "policy/ids.rs"]
+pub mod ids;
+
 /// Length of a UUID in text form (C `UUID_STRING_LEN`).
 pub const UUID_STRING_LEN: usize = 36;
 

@@ -25,3 +25,22 @@ pub(crate) fn random_bytes(buf: &mut [u8]) {
     // SAFETY: `buf` is valid for writes of its length.
     unsafe { kernel::bindings::get_random_bytes(buf.as_mut_ptr().cast(), buf.len()) }
 }
+
+/// Logs C vfio-pci's `invalid id string "ENTRY"` warning with the entry's bytes as they are,
+/// as C's `%s` prints them: `pr_warn!` takes UTF-8 text only.
+pub(crate) fn warn_invalid_id(entry: &[u8]) {
+    use kernel::str::CStrExt;
+    // An entry is part of the 1024-byte `ids` parameter, so its length fits.
+    let len = kernel::ffi::c_int::try_from(entry.len()).unwrap_or(kernel::ffi::c_int::MAX);
+    // SAFETY: a KERN_WARNING format taking a C string (the module's NUL-terminated log
+    // prefix), then a precision and a pointer to at least that many bytes: `%.*s` reads no
+    // further.
+    unsafe {
+        kernel::bindings::_printk(
+            c"\x014%s: invalid id string \"%.*s\"\n".as_char_ptr(),
+            crate::__LOG_PREFIX.as_ptr(),
+            len,
+            entry.as_ptr(),
+        )
+    };
+}

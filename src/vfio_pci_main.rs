@@ -44,24 +44,7 @@ impl kernel::Module for VfioPciModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         driver::init_globals();
         let driver = KBox::pin_init(Registration::new(module), GFP_KERNEL)?;
-        for entry in ids::entries(params::IDS.value()) {
-            let shown = core::str::from_utf8(entry).unwrap_or("?");
-            let Some(id) = ids::parse_id(entry) else {
-                pr_warn!("invalid id string \"{}\"\n", shown);
-                continue;
-            };
-            let [vendor, device, subvendor, subdevice, class, class_mask] = id;
-            match driver.as_ref().add_dynid(&id) {
-                Ok(()) => pr_info!(
-                    "add [{:04x}:{:04x}[{:04x}:{:04x}]] class {:#08x}/{:08x}\n",
-                    vendor, device, subvendor, subdevice, class, class_mask
-                ),
-                Err(e) => pr_warn!(
-                    "failed to add dynamic id [{:04x}:{:04x}[{:04x}:{:04x}]] class {:#08x}/{:08x} ({})\n",
-                    vendor, device, subvendor, subdevice, class, class_mask, e.to_errno()
-                ),
-            }
-        }
+        ids::add_ids(driver.as_ref(), params::IDS.value());
         if params::DISABLE_DENYLIST.get() {
             pr_warn!("device denylist disabled.\n");
         }

@@ -51,7 +51,12 @@ unsafe impl<T: PciVfioDriver> Sync for Registration<T> {}
 
 /// The id table: match every device, but only through `driver_override`
 /// (`PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID)`), then the terminator.
+///
+/// Named as C's `MODULE_DEVICE_TABLE(pci, vfio_pci_table)` names it, so that modpost finds
+/// it and gives the module C's `alias=vfio_pci:v*d*sv*sd*bc*sc*i*` (depmod puts it in
+/// modules.alias, where libvirt looks for a vfio variant driver).
 const ANY: u32 = bindings::PCI_ANY_ID as u32;
+#[export_name = "__mod_device_table__kmod_vfio_pci__pci__vfio_pci_table"]
 static ID_TABLE: CTable<[bindings::pci_device_id; 2]> = CTable([
     bindings::pci_device_id {
         vendor: ANY,

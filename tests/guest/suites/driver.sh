@@ -15,6 +15,8 @@ done
 check "driver is registered as vfio-pci" test -d /sys/bus/pci/drivers/vfio-pci
 check "igb PF binds to the Rust vfio-pci" bind_to $PF vfio-pci
 check "PF shows vf_token_users = 0" sh -c "[ \"\$(cat /sys/bus/pci/devices/$PF/vf_token_users)\" = 0 ]"
+# Readable by every local user: see docs/ABI/testing/sysfs-bus-pci-drivers-vfio-pci-rs.
+check "vf_token_users has mode 0444" [ "$(stat -c %a /sys/bus/pci/devices/$PF/vf_token_users)" = 444 ]
 out=$(echo 1 2>&1 > /sys/bus/pci/devices/$PF/sriov_numvfs)
 check "enable_sriov=0: sriov_numvfs write fails with ENOENT" sh -c "echo '$out' | grep -q 'No such file'"
 echo 1 > $P/enable_sriov
@@ -24,6 +26,8 @@ VF1=$(basename "$(readlink /sys/bus/pci/devices/$PF/virtfn1)")
 check "VF $VF0 has driver_override vfio-pci" sh -c "[ \"\$(cat /sys/bus/pci/devices/$VF0/driver_override)\" = vfio-pci ]"
 check "VFs are bound to the Rust vfio-pci" sh -c "[ \"$(driver_of $VF0)\" = vfio-pci ] && [ \"$(driver_of $VF1)\" = vfio-pci ]"
 check "plain NIC binds to the Rust vfio-pci" bind_to $PLAIN vfio-pci
+check "no vf_token_users on a VF nor on a device without SR-IOV" sh -c "
+	[ ! -e /sys/bus/pci/devices/$VF0/vf_token_users ] && [ ! -e /sys/bus/pci/devices/$PLAIN/vf_token_users ]"
 
 # The writable parameters are latched per device at probe, as in C; vfio's debugfs
 # (CONFIG_VFIO_DEBUGFS) shows each device's values.
@@ -75,6 +79,67 @@ check "ids=8086:10d3 binds the e1000e at load, without driver_override" sh -c "
 	dmesg | grep -q 'vfio_pci: add \[8086:10d3\[ffffffff:ffffffff\]\] class 0x000000/00000000' &&
 	echo $PLAIN > /sys/bus/pci/drivers/vfio-pci/unbind && rmmod vfio_pci"
 check "with C vfio-pci loaded, the Rust module refuses to load" sh -c "insmod $MODDIR/vfio-pci.ko && ! insmod /rs/vfio_pci.ko 2>/dev/null && rmmod vfio_pci"
+
+# ids=: hostile strings given to C vfio-pci and to the Rust module, one load each; what each
+# logs while loading (one line per entry: added, or "invalid id string") and the devices it
+# binds must be the same. C reads an entry with the kernel's sscanf("%x:%x:%x:%x:%x:%x"):
+# the scan stops at the first byte that does not fit, a field skips leading spaces (NBSP
+# 0xa0 too), the ':' skips none, "0x" without digits reads 0, wide values keep their low 32
+# bits (all ones past 64 bits). The e1000e (8086:10d3) must bind only where C's entry is
+# valid: "8086 :10d3" is not, "8086:<NBSP>10d3" is.
+TAB=$(printf '\t') NBSP=$(printf '\240') FF=$(printf '\377') NL=$(printf '\n.') NL=${NL%.}
+IDS_A="8086:10ca 8086:10cb,8086 :10d3,8086: 10ca,8086:${TAB}10cb,123456789:abcdef012,10000000000000000:1,1000000000000000:ffffffffffffffff,0x:10ca,8086:0x,0xx1:2,8086:10cag:1,-1:2,+1:2,8086:10ca:1:2:3:4:5,8086:10ca:0x:0X:0x:0x,,zz,8086,:,${NL}1af4:1000,${FF}:10ca,8086:10ca${FF},"
+IDS_B="8086:${NBSP}10d3,${NBSP}zz,${TAB}x,8086:10ca:,8086:1:2:3:4:${NBSP}0x,00000000000000000000000000000000008086:1,1:200000000000000000000000000000abcd:5, 1af4 : 1000"
+echo > /sys/bus/pci/devices/$PF/driver_override
+# ids_load RUN SET LOADER VALUE: loads with ids=VALUE; keeps the vfio log lines of the load
+# (not the module's KUnit report) and the drivers of the rig's devices in /tmp/ids.RUN.SET.
+ids_load() {
+	: > /tmp/ids.$1.$2
+	n=$(dmesg | wc -l)
+	$3 "ids=\"$4\"" || echo "load failed" >> /tmp/ids.$1.$2
+	dmesg | tail -n +$((n + 1)) | sed -n 's/^\[[ 0-9.]*\] \(vfio\)/\1/p' >> /tmp/ids.$1.$2
+	echo "PF: $(driver_of $PF) PLAIN: $(driver_of $PLAIN) HOST_PF: $(driver_of $HOST_PF)" >> /tmp/ids.$1.$2
+	rmmod vfio_pci
+}
+for set in IDS_A IDS_B; do
+	if [ $set = IDS_A ]; then v=$IDS_A; else v=$IDS_B; fi
+	ids_load c $set load_c_vfio_pci "$v"
+	ids_load rs $set load_rs_vfio_pci "$v"
+	sed "s/^/  C $set: /" /tmp/ids.c.$set | cat -v
+	if cmp -s /tmp/ids.c.$set /tmp/ids.rs.$set; then
+		ok "ids=$set: the Rust module logs and binds as C ($(grep -c '^vfio_pci: ' /tmp/ids.c.$set) lines)"
+	else
+		diff /tmp/ids.c.$set /tmp/ids.rs.$set | cat -v | sed 's/^/  /'
+		bad "ids=$set: the Rust module logs or binds otherwise than C"
+	fi
+done
+check "C read the strings as given (spaces, NBSP and bytes over 0x7f in the value)" sh -c "
+	grep -qx 'vfio_pci: add \[8086:10ca\[ffffffff:ffffffff\]\] class 0x000000/00000000' /tmp/ids.c.IDS_A &&
+	grep -qx 'vfio_pci: invalid id string \"8086 :10d3\"' /tmp/ids.c.IDS_A &&
+	grep -qx 'vfio_pci: invalid id string \"${FF}:10ca\"' /tmp/ids.c.IDS_A &&
+	grep -qx 'vfio_pci: add \[8086:10d3\[ffffffff:ffffffff\]\] class 0x000000/00000000' /tmp/ids.c.IDS_B &&
+	grep -q 'PLAIN:  HOST_PF' /tmp/ids.c.IDS_A && grep -q 'PLAIN: vfio-pci HOST_PF' /tmp/ids.c.IDS_B"
+
+# modinfo: the entries of .modinfo (parameters, their types and descriptions, alias, license,
+# description, depends, vermagic, name, ...) must be C's, in any order (each compiler orders
+# the section its own way). Left out: author (who wrote each module), intree (set by Kbuild
+# for modules built in the kernel tree only; its absence is what taints an out-of-tree
+# module O), srcversion and scmversion (each module's own sources and tree). A signature is
+# not in .modinfo.
+modinfo_of() { /selftests/modinfo_dump "$1" | grep -vE '^(author|intree|srcversion|scmversion)=' | sort; }
+modinfo_of $MODDIR/vfio-pci.ko > /tmp/modinfo.c
+modinfo_of /rs/vfio_pci.ko > /tmp/modinfo.rs
+sed 's/^/  C modinfo: /' /tmp/modinfo.c | cut -c1-110
+check "C's modinfo has the alias and a type for each of its parameters" sh -c "
+	grep -qx 'alias=vfio_pci:v\*d\*sv\*sd\*bc\*sc\*i\*' /tmp/modinfo.c &&
+	[ \$(grep -c '^parmtype=' /tmp/modinfo.c) -ge 5 ] &&
+	[ \$(grep -c '^parmtype=' /tmp/modinfo.c) = \$(grep -c '^parm=' /tmp/modinfo.c) ]"
+if cmp -s /tmp/modinfo.c /tmp/modinfo.rs; then
+	ok "modinfo of the Rust module lists C's $(wc -l < /tmp/modinfo.c) entries"
+else
+	diff /tmp/modinfo.c /tmp/modinfo.rs | sed 's/^/  /'
+	bad "modinfo of the Rust module differs from C's"
+fi
 check "no kernel warning, oops or lockdep report" no_splat
 dmesg | grep -E 'vfio' | tail -n 30 | sed 's/^/  dmesg: /'
 verdict
