@@ -41,7 +41,7 @@ wait_for() {
 dpdk_outcome() {
 	if grep -q "Getting a vfio_dev_fd for .* failed" "$1"; then echo refused
 	elif grep -q "Error - exiting" "$1"; then echo "other(exited)"
-	elif grep -qE "Port 0 is closed|testpmd>" "$1"; then echo opened
+	elif grep -qE "Press enter to exit|testpmd>" "$1"; then echo opened
 	else echo "other"; fi
 }
 # qemu_outcome FILE EXIT: what QEMU made of realizing the device.
@@ -86,10 +86,10 @@ clients() {
 	echo "$(users)" > /tmp/users-dpdk.$run
 	pkill -f 'file-prefix vf1'
 	wait_gone 'file-prefix vf1'
-	timeout $WAIT $TESTPMD -l 0-1 --file-prefix vf2 -a $vf --vfio-vf-token=$T2 -- --total-num-mbufs=2048 --stats-period 0 \
+	timeout $WAIT $TESTPMD -l 0-1 --file-prefix vf2 -a $vf --vfio-vf-token=$T2 -- --total-num-mbufs=2048 \
 		< /dev/null > /tmp/dpdk-vf2.$run 2>&1
 	step $run dpdk_vf_T2 "$(dpdk_outcome /tmp/dpdk-vf2.$run)"
-	timeout $WAIT $TESTPMD -l 0-1 --file-prefix vf3 -a $vf -- --total-num-mbufs=2048 --stats-period 0 \
+	timeout $WAIT $TESTPMD -l 0-1 --file-prefix vf3 -a $vf -- --total-num-mbufs=2048 \
 		< /dev/null > /tmp/dpdk-vf3.$run 2>&1
 	step $run dpdk_vf_no_token "$(dpdk_outcome /tmp/dpdk-vf3.$run)"
 	# QEMU, while the DPDK PF process holds the PF with T1 set; its monitor is a FIFO so that
@@ -134,6 +134,7 @@ while read -r name c; do
 	printf '  %-26s %-22s %-22s\n' "$name" "$c" "$(sed -n "s/^$name //p" /tmp/steps.rs)"
 done < /tmp/steps.c
 sed 's/^/  C logged: /' /tmp/log.c
+grep -hE 'failed|Permission denied' /tmp/words.c | sort -u | sed 's/^/  C clients said: /'
 expected="driverctl_set_override vfio-pci
 driverctl_list_persisted $PF=vfio-pci
 driverctl_load_override vfio-pci
