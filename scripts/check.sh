@@ -92,7 +92,7 @@ lint_out=$(make -s -C "$TOP" KDIR="$kout" CLIPPY=1 modules 2>&1 | grep -E '^(war
 if [ -z "$lint_out" ]; then PASS=$((PASS + 1)); echo "ok - module builds clippy-clean (CLIPPY=1)"; else echo "$lint_out" | head -40; count_fail "clippy"; fi
 echo "phase: lint $(( $(date +%s) - t0 ))s"
 
-# 3. VM suites; each guest prints its checks and a RIG-VERDICT line.
+# 3. VM suites; each guest prints its checks as KTAP (tests/guest/lib.sh), read by ktap_counts.
 # vm_job NAME SUITE VARIANT [APPEND] [REF]: one boot; the log is logs/NAME.log.
 vm_job() {
 	local name=$1 suite=$2 variant=$3 append=${4:-} ref=${5:-} t0 tag line p f s
@@ -100,14 +100,12 @@ vm_job() {
 	tag=${name#"$suite"}; tag=${tag#-}
 	RIG_VARIANT=$variant RIG_TAG=$tag RIG_APPEND=$append RIG_REF=$ref \
 		"$here/run-vm.sh" "$suite" "$timeout" 2>&1 |
-		tee "$run/$name.raw" | grep -aE '^(ok|not ok|  |RIG-VERDICT|run-vm|STRESS)' > "$run/$name.out"
-	line=$(grep -a '^RIG-VERDICT:' "$CACHE/logs/$name.log" 2>/dev/null | tail -n1)
-	p=$(sed -n 's/.*pass=\([0-9]*\).*/\1/p' <<<"$line")
-	f=$(sed -n 's/.*fail=\([0-9]*\).*/\1/p' <<<"$line")
-	s=$(sed -n 's/.*skip=\([0-9]*\).*/\1/p' <<<"$line")
-	if [ -z "$line" ]; then
+		tee "$run/$name.raw" | grep -aE '^(ok|not ok|#|run-vm)' > "$run/$name.out"
+	if counts=$(ktap_counts "$CACHE/logs/$name.log" 2>>"$run/$name.out"); then
+		read -r p f s <<<"$counts"
+	else
 		grep -av '^\[ *[0-9]*\.[0-9]*\]' "$run/$name.raw" | tail -n 20 >> "$run/$name.out"
-		echo "not ok - suite $name gave no verdict (log: $CACHE/logs/$name.log)" >> "$run/$name.out"
+		echo "not ok - suite $name gave no complete KTAP output (log: $CACHE/logs/$name.log)" >> "$run/$name.out"
 		p=0 f=1 s=0
 	fi
 	result "$name" "$p" "$f" "$s"

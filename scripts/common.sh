@@ -22,3 +22,23 @@ apt_mirror() {
 	[ -n "$m" ] || m=$(awk '/^deb / && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
 	echo "$m"
 }
+# ktap_counts LOG: "PASS FAIL SKIP" of the KTAP a guest suite printed into LOG (its console),
+# read with the kernel's own KTAP parser (tools/testing/kunit/kunit.py). Fails when the output
+# is not a whole suite: no "# Totals:" line (the suite did not get to its end), or totals that
+# differ from what the parser read (a result line out of place).
+ktap_counts() {
+	local log=$1 json totals counts
+	totals=$(grep -a '^# Totals: ' "$log" | tail -n1 | sed -n 's/.*pass:\([0-9]*\) fail:\([0-9]*\) .*skip:\([0-9]*\).*/\1 \2 \3/p')
+	[ -n "$totals" ] || return 1
+	json=$(mktemp)
+	# From the suite's own version line (the kernel's boot-time KUnit report, timestamped, comes
+	# before it on the same console).
+	awk '/^KTAP version 1$/ { n = NR } { l[NR] = $0 } END { for (i = n; i && i <= NR; i++) print l[i] }' \
+		"$log" > "$json.ktap"
+	python3 "$CACHE/src/linux-source-$KVER/tools/testing/kunit/kunit.py" parse --json="$json" "$json.ktap" >/dev/null 2>&1
+	counts=$(python3 -c 'import json, sys; m = json.load(open(sys.argv[1]))["misc"]
+print(m["passed"], m["failed"] + m["crashed"] + m["errors"], m["skipped"])' "$json" 2>/dev/null)
+	rm -f "$json" "$json.ktap"
+	[ "$counts" = "$totals" ] || { echo "ktap: $log: parser read '${counts:-nothing}', the suite's totals say '$totals'" >&2; return 1; }
+	echo "$counts"
+}

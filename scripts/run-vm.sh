@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boots the rig VM on a suite: q35 + intel-iommu (TCG), an igb PF for our driver (7 VFs), a
 # second igb left to the host igb driver, and an e1000e (no SR-IOV). Prints the guest's
-# console and exits 0 only if the guest's verdict line says no check failed.
+# console (KTAP) and exits 0 only if the suite ran to its end and no check failed.
 # Usage: run-vm.sh SUITE [TIMEOUT_SECONDS]     (the module and kernel must be built: make rig)
 # RIG_APPEND="k=v ...": extra kernel command line words for the suite (e.g. rig.iters=200).
 # RIG_QEMU_ARGS="...": extra QEMU arguments (extra devices for a suite).
@@ -71,7 +71,6 @@ timeout --foreground -k 10 "$timeout_s" "${wrap[@]}" qemu-system-x86_64 \
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 124 ] && echo "run-vm: $suite timed out after ${timeout_s}s (log: $log)"
-line=$(grep -a '^RIG-VERDICT:' "$log" | tail -n1)
-[ -n "$line" ] || { echo "run-vm: $suite gave no verdict (log: $log)"; exit 1; }
-fail=$(sed -n 's/.* fail=\([0-9]*\).*/\1/p' <<<"$line")
+counts=$(ktap_counts "$log") || { echo "run-vm: $suite gave no complete KTAP output (log: $log)"; exit 1; }
+read -r _ fail _ <<<"$counts"
 [ "$fail" = 0 ]

@@ -1,9 +1,14 @@
-# Helpers for guest suites (busybox sh). Each check prints one line; `verdict` prints the
-# totals line the host runner parses: RIG-VERDICT: pass=N fail=N skip=N
+# Helpers for guest suites (busybox sh or Debian's dash). A suite's output is KTAP (version 1,
+# Documentation/dev-tools/ktap.rst): the init prints the version line; each check is one
+# numbered result line, "ok N description", "not ok N description" or "ok N description
+# # SKIP"; everything else a suite prints is a diagnostic line ("# ..."); `verdict` ends it
+# with kselftest's "# Totals:" line, which tells the host runner the suite got to its end.
+# There is no plan line: how many checks a suite makes is known only at its end (KTAP allows
+# omitting the plan then). The host reads the results with the kernel's KTAP parser.
 # Sourced once per boot: a suite that runs another suite's file keeps its counts.
 [ -n "${RIG_LIB:-}" ] && return 0
 RIG_LIB=1
-PASS=0; FAIL=0; SKIP=0
+PASS=0; FAIL=0; SKIP=0; KTAP_N=0
 # Devices of the rig (scripts/run-vm.sh): the igb PF for our driver, an igb PF left to the
 # host igb driver, and a plain PCIe NIC without SR-IOV.
 PF=0000:01:00.0
@@ -11,16 +16,33 @@ HOST_PF=0000:02:00.0
 PLAIN=0000:03:00.0
 MODDIR=/lib/modules/rig
 
-ok()   { PASS=$((PASS + 1)); echo "ok - $*"; }
-bad()  { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
-skip() { SKIP=$((SKIP + 1)); echo "ok - $* # SKIP"; }
+# ktap_result LINE-START DESCRIPTION [DIRECTIVE]: "#" would start a directive, so it is not kept
+# in a description.
+ktap_result() { KTAP_N=$((KTAP_N + 1)); echo "$1 $KTAP_N $(printf '%s' "$2" | tr '#' '_')${3:+ # $3}"; }
+ok()   { PASS=$((PASS + 1)); ktap_result ok "$*"; }
+bad()  { FAIL=$((FAIL + 1)); ktap_result "not ok" "$*"; }
+skip() { SKIP=$((SKIP + 1)); ktap_result ok "$*" SKIP; }
 # check "description" command...: passes when the command exits 0
 check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
-verdict() {
-	echo "RIG-VERDICT: pass=$PASS fail=$FAIL skip=$SKIP"
+ktap_totals() {
+	echo "# Totals: pass:$PASS fail:$FAIL xfail:0 xpass:0 skip:$SKIP error:0"
+}
+verdict() { ktap_totals; }
+# kunit_check SUITE...: one result per KUnit suite, read from the kernel's KUnit output (KTAP
+# in the kernel log): the suite's own result line "ok N SUITE" and its count line
+# "# SUITE: pass:N fail:N skip:N total:N". The last report of each suite counts (every load
+# of a module with KUnit tests runs them).
+kunit_check() {
+	dmesg | sed 's/^\[[^]]*\] //' > /tmp/kunit.log
+	for s in "$@"; do
+		r=$(grep -E "^(not )?ok [0-9]+ $s\$" /tmp/kunit.log | tail -n1)
+		c=$(grep -E "^# $s: pass:" /tmp/kunit.log | tail -n1)
+		counts=${c#?" $s: "}
+		check "KUnit $s: ${counts:-no report}" sh -c '[ "${1%% *}" = ok ] && [ -n "$2" ]' _ "$r" "$c"
+	done
 }
 die() {
-	bad "$*"; dmesg | tail -40; verdict; sync
+	bad "$*"; dmesg | tail -40 | sed 's/^/# /'; verdict; sync
 	[ -w /proc/sysrq-trigger ] && { echo o > /proc/sysrq-trigger; sleep 10; }
 	poweroff -f
 }
@@ -75,13 +97,13 @@ run_timed() {
 		sleep "$secs"
 		kill -0 $pid 2>/dev/null || exit 0
 		{
-			echo "  TIMEOUT after ${secs}s: $*"
+			echo "# TIMEOUT after ${secs}s: $*"
 			for p in /proc/[0-9]*; do
 				st=$(sed -n 's/^State:[[:space:]]*//p' $p/status 2>/dev/null)
 				w=$(cat $p/wchan 2>/dev/null); c=$(cat $p/comm 2>/dev/null)
-				case $st in S*|D*) [ -n "$w" ] && [ "$w" != 0 ] && echo "  task ${p#/proc/} $c $st: $w" ;; esac
+				case $st in S*|D*) [ -n "$w" ] && [ "$w" != 0 ] && echo "# task ${p#/proc/} $c $st: $w" ;; esac
 			done
-			dmesg | tail -n 40 | sed 's/^/  dmesg: /'
+			dmesg | tail -n 40 | sed 's/^/# dmesg: /'
 		} > /dev/console 2>&1
 		kill -9 $pid 2>/dev/null
 	) &

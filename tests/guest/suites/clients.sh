@@ -24,14 +24,14 @@ mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /etc/driverctl.d
 
 # step RUN NAME OUTCOME: one line of the C/Rust table (printed at once as progress).
-step() { echo "$2 $3" >> /tmp/steps.$1; echo "  $1 $(date +%T): $2 $3"; }
+step() { echo "$2 $3" >> /tmp/steps.$1; echo "# $1 $(date +%T): $2 $3"; }
 # wait_for FILE PATTERN: until PATTERN is in FILE (1) or WAIT seconds have passed (0).
 wait_for() {
 	n=0
 	while ! grep -qE "$2" "$1" 2>/dev/null; do
 		n=$((n + 1))
 		if [ $n -gt $WAIT ]; then
-			echo "  no '$2' in $1 after ${WAIT}s:"; tail -n 15 "$1" | sed 's/^/    /'
+			echo "# no '$2' in $1 after ${WAIT}s:"; tail -n 15 "$1" | sed 's/^/#   /'
 			return 1
 		fi
 		sleep 1
@@ -128,13 +128,13 @@ clients c
 t1=$(date +%s)
 clients rs
 t2=$(date +%s)
-echo "  clients: C run $((t1 - t0))s, Rust run $((t2 - t1))s"
-printf '  %-26s %-22s %-22s\n' "step" "C vfio-pci" "Rust"
+echo "# clients: C run $((t1 - t0))s, Rust run $((t2 - t1))s"
+printf '# %-26s %-22s %-22s\n' "step" "C vfio-pci" "Rust"
 while read -r name c; do
-	printf '  %-26s %-22s %-22s\n' "$name" "$c" "$(sed -n "s/^$name //p" /tmp/steps.rs)"
+	printf '# %-26s %-22s %-22s\n' "$name" "$c" "$(sed -n "s/^$name //p" /tmp/steps.rs)"
 done < /tmp/steps.c
-sed 's/^/  C logged: /' /tmp/log.c
-grep -hE 'failed|Permission denied' /tmp/words.c | sort -u | sed 's/^/  C clients said: /'
+sed 's/^/# C logged: /' /tmp/log.c
+grep -hE 'failed|Permission denied' /tmp/words.c | sort -u | sed 's/^/# C clients said: /'
 expected="driverctl_set_override vfio-pci
 driverctl_list_persisted $PF=vfio-pci
 driverctl_load_override vfio-pci
@@ -160,9 +160,9 @@ check "vf_token_users is 1 while QEMU holds the VF" sh -c "[ \"\$(cat /tmp/users
 # A step that differs or is neither opened nor refused: the clients' own words.
 if ! cmp -s /tmp/steps.c /tmp/steps.rs || grep -q other /tmp/steps.c /tmp/steps.rs; then
 	for f in /tmp/dpdk-*.* /tmp/qemu-*.* /tmp/driverctl.*; do
-		echo "  $f:"; tail -n 12 "$f" | sed 's/^/    /'
+		echo "# $f:"; tail -n 12 "$f" | sed 's/^/#   /'
 	done
 fi
-! diff /tmp/words.c /tmp/words.rs > /tmp/words.diff && sed 's/^/  words diff: /' /tmp/words.diff
+! diff /tmp/words.c /tmp/words.rs > /tmp/words.diff && sed 's/^/# words diff: /' /tmp/words.diff
 check "no WARNING/BUG/oops" no_splat
 verdict

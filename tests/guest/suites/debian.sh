@@ -27,10 +27,10 @@ check "modprobe resolves vfio-pci to the DKMS module in updates/dkms" sh -c \
 check "the loaded vfio_pci is the out-of-tree module (taint '$(cat /sys/module/vfio_pci/taint)', C: '$tainted_c')" \
 	sh -c "grep -q O /sys/module/vfio_pci/taint && [ '$tainted_c' = '' ]"
 params > /tmp/params.rs
-sed 's/^/  C parameter: /' /tmp/params.c
+sed 's/^/# C parameter: /' /tmp/params.c
 check "parameters and their modes in sysfs are C's" cmp -s /tmp/params.c /tmp/params.rs
 check "enable_sriov=1 from modprobe" sh -c "[ \"\$(cat $P/enable_sriov)\" = Y ]"
-dpdk-devbind.py -b vfio-pci $PF > /tmp/devbind 2>&1 || sed 's/^/  devbind: /' /tmp/devbind
+dpdk-devbind.py -b vfio-pci $PF > /tmp/devbind 2>&1 || sed 's/^/# devbind: /' /tmp/devbind
 check "dpdk-devbind.py -b vfio-pci binds the igb PF to the Rust vfio-pci" sh -c "[ \"$(driver_of $PF)\" = vfio-pci ]"
 check "dpdk-devbind.py --status lists it under vfio-pci" sh -c \
 	"dpdk-devbind.py --status-dev net | grep -q '^$PF .*drv=vfio-pci'"
@@ -51,8 +51,8 @@ for run in c rs; do
 	vfio_dmabuf $PF > /tmp/dmabuf.$run 2>&1
 	run_timed 300 /selftests/vfio_pci_sriov_uapi_test $PF > /tmp/uapi.$run 2>&1
 	rc=$?
-	echo "  vfio_pci_sriov_uapi_test ($run): exit $rc, $(grep '^# Totals:' /tmp/uapi.$run | tail -n1)"
-	grep -q '^# Totals:' /tmp/uapi.$run || tail -n 20 /tmp/uapi.$run | sed 's/^/  /'
+	echo "# vfio_pci_sriov_uapi_test ($run): exit $rc, $(grep '^# Totals:' /tmp/uapi.$run | tail -n1)"
+	grep -q '^# Totals:' /tmp/uapi.$run || tail -n 20 /tmp/uapi.$run | sed 's/^/# /'
 	grep -E '^(ok|not ok) ' /tmp/uapi.$run | sed 's/^\(ok\|not ok\) [0-9]* /\1 /' > /tmp/uapi-cases.$run
 	echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind
 	rmmod vfio_pci
@@ -72,7 +72,7 @@ check "igb PF rebinds to Debian's igb" bind_to $PF igb
 verdict() {
 	t=$(cat /proc/sys/kernel/tainted)
 	check "kernel taint only from out-of-tree/unsigned modules (tainted=$t)" sh -c "[ \$(( $t & ~(4096 | 8192) )) = 0 ]"
-	echo "RIG-VERDICT: pass=$PASS fail=$FAIL skip=$SKIP"
+	ktap_totals
 }
 # The VF token kselftest and its C/Rust differential, as in the rig (tests/guest/suites/token.sh).
 . /tests/suites/token.sh

@@ -9,14 +9,14 @@ say() { echo; echo "== $*"; }
 
 say "load vfio_pci.ko (Rust) with enable_sriov=1"
 check "insmod vfio_pci.ko enable_sriov=1" load_rs_vfio_pci enable_sriov=1
-grep -H . /sys/module/vfio_pci/parameters/* | sed 's/^/   /'
+grep -H . /sys/module/vfio_pci/parameters/* | sed 's/^/#  /'
 say "bind the igb PF $PF: driver_override=vfio-pci, then drivers_probe"
 check "PF bound to vfio-pci" bind_to $PF vfio-pci
 say "create 3 VFs: echo 3 > sriov_numvfs"
 check "3 VFs" sh -c "echo 3 > /sys/bus/pci/devices/$PF/sriov_numvfs"
 for v in /sys/bus/pci/devices/$PF/virtfn*; do
 	b=$(basename "$(readlink "$v")")
-	echo "   VF $b  driver=$(driver_of "$b")  driver_override=$(cat /sys/bus/pci/devices/$b/driver_override)  iommu_group=$(basename "$(readlink /sys/bus/pci/devices/$b/iommu_group)")"
+	echo "#  VF $b  driver=$(driver_of "$b")  driver_override=$(cat /sys/bus/pci/devices/$b/driver_override)  iommu_group=$(basename "$(readlink /sys/bus/pci/devices/$b/iommu_group)")"
 done
 VF0=$(basename "$(readlink /sys/bus/pci/devices/$PF/virtfn0)")
 say "the VF token flow, group path (VFIO_GROUP_GET_DEVICE_FD), one process"

@@ -8,7 +8,7 @@ U2=88594674-90a0-47a9-aea8-9d9b352ac08a
 P=/sys/module/vfio_pci/parameters
 
 check "Rust vfio_pci loads" load_rs_vfio_pci
-check "KUnit suites of the module pass" sh -c "dmesg | grep -q 'ok 1 vfio_pci_rs_token' && dmesg | grep -q 'ok [0-9]* vfio_pci_rs_ids' && ! dmesg | grep -q 'not ok'"
+kunit_check vfio_pci_rs_token vfio_pci_rs_ids
 for p in nointxmask:644 disable_idle_d3:644 enable_sriov:644 disable_denylist:444; do
 	check "parameter ${p%:*} in sysfs, mode ${p#*:}" sh -c "[ \"\$(stat -c %a $P/${p%:*})\" = ${p#*:} ]"
 done
@@ -67,7 +67,7 @@ check "VFs removed" sh -c "echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs"
 
 # The upstream selftest, unmodified, against the Rust driver.
 run_timed 300 /selftests/vfio_pci_sriov_uapi_test $PF > /tmp/uapi.out 2>&1; rc=$?
-echo "  vfio_pci_sriov_uapi_test (Rust driver): exit $rc, $(grep '^# Totals' /tmp/uapi.out)"
+echo "# vfio_pci_sriov_uapi_test (Rust driver): exit $rc, $(grep '^# Totals' /tmp/uapi.out)"
 [ $rc = 0 ] && ok "upstream vfio_pci_sriov_uapi_test passes against the Rust driver" || { cat /tmp/uapi.out; bad "upstream vfio_pci_sriov_uapi_test against the Rust driver"; }
 
 check "PF unbinds" sh -c "echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind"
@@ -105,11 +105,11 @@ for set in IDS_A IDS_B; do
 	if [ $set = IDS_A ]; then v=$IDS_A; else v=$IDS_B; fi
 	ids_load c $set load_c_vfio_pci "$v"
 	ids_load rs $set load_rs_vfio_pci "$v"
-	sed "s/^/  C $set: /" /tmp/ids.c.$set | cat -v
+	sed "s/^/# C $set: /" /tmp/ids.c.$set | cat -v
 	if cmp -s /tmp/ids.c.$set /tmp/ids.rs.$set; then
 		ok "ids=$set: the Rust module logs and binds as C ($(grep -c '^vfio_pci: ' /tmp/ids.c.$set) lines)"
 	else
-		diff /tmp/ids.c.$set /tmp/ids.rs.$set | cat -v | sed 's/^/  /'
+		diff /tmp/ids.c.$set /tmp/ids.rs.$set | cat -v | sed 's/^/# /'
 		bad "ids=$set: the Rust module logs or binds otherwise than C"
 	fi
 done
@@ -129,7 +129,7 @@ check "C read the strings as given (spaces, NBSP and bytes over 0x7f in the valu
 modinfo_of() { /selftests/modinfo_dump "$1" | grep -vE '^(author|intree|srcversion|scmversion)=' | sort; }
 modinfo_of $MODDIR/vfio-pci.ko > /tmp/modinfo.c
 modinfo_of /rs/vfio_pci.ko > /tmp/modinfo.rs
-sed 's/^/  C modinfo: /' /tmp/modinfo.c | cut -c1-110
+sed 's/^/# C modinfo: /' /tmp/modinfo.c | cut -c1-110
 check "C's modinfo has the alias and a type for each of its parameters" sh -c "
 	grep -qx 'alias=vfio_pci:v\*d\*sv\*sd\*bc\*sc\*i\*' /tmp/modinfo.c &&
 	[ \$(grep -c '^parmtype=' /tmp/modinfo.c) -ge 5 ] &&
@@ -137,9 +137,9 @@ check "C's modinfo has the alias and a type for each of its parameters" sh -c "
 if cmp -s /tmp/modinfo.c /tmp/modinfo.rs; then
 	ok "modinfo of the Rust module lists C's $(wc -l < /tmp/modinfo.c) entries"
 else
-	diff /tmp/modinfo.c /tmp/modinfo.rs | sed 's/^/  /'
+	diff /tmp/modinfo.c /tmp/modinfo.rs | sed 's/^/# /'
 	bad "modinfo of the Rust module differs from C's"
 fi
 check "no kernel warning, oops or lockdep report" no_splat
-dmesg | grep -E 'vfio' | tail -n 30 | sed 's/^/  dmesg: /'
+dmesg | grep -E 'vfio' | tail -n 30 | sed 's/^/# dmesg: /'
 verdict

@@ -9,7 +9,7 @@ run_kselftest() {
 	run_timed 300 "/selftests/$name" "$@" > "/tmp/$name.out" 2>&1
 	rc=$?
 	totals=$(grep '^# Totals:' "/tmp/$name.out" | tail -n1)
-	echo "  $name: exit $rc, ${totals#\# }"
+	echo "# $name: exit $rc, ${totals#\# }"
 	if [ $rc = 0 ]; then ok "$name $*"
 	elif [ $rc = 4 ]; then skip "$name $*: $(grep -m1 -i skip "/tmp/$name.out")"
 	else cat "/tmp/$name.out"; bad "$name $*"; fi

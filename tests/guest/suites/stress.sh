@@ -59,7 +59,7 @@ vfs() {
 stage_tokens() {
 	vfs 4 || { bad "$1: 4 VFs bound"; return; }
 	run_timed 1200 vfio_token_race $PF "$(vf_of $PF 0),$(vf_of $PF 1),$(vf_of $PF 2),$(vf_of $PF 3)" $OPS 1000 > /tmp/tokens.out 2>&1
-	rc=$?; grep -v '^violation' /tmp/tokens.out | sed 's/^/  /'; grep '^violation' /tmp/tokens.out | head -5 | sed 's/^/  /'
+	rc=$?; grep -v '^violation' /tmp/tokens.out | sed 's/^/# /'; grep '^violation' /tmp/tokens.out | head -5 | sed 's/^/# /'
 	n=$(sed -n 's/.* ops=\([0-9]*\).*/\1/p' /tmp/tokens.out); OPS_DONE=$((OPS_DONE + ${n:-0}))
 	check "$1: $OPS token operations from 6 threads (group and cdev paths), no invariant broken" [ $rc = 0 ]
 }
@@ -93,7 +93,7 @@ stage_cycles() {
 stage_unbind_pf() {
 	vfs 1 && $T open:$PF:$TK=0 >/dev/null || { bad "$1: setup of PF removal"; return; }
 	run_timed 180 vfio_unbind_pf $PF "$(vf_of $PF 0)" $TK 60 > /tmp/unbind.out 2>&1; rc=$?
-	sed 's/^/  /' /tmp/unbind.out
+	sed 's/^/# /' /tmp/unbind.out
 	check "$1: PF unbind with an open VF asks the VF user, then completes" [ $rc = 0 ]
 	check "$1: VFs gone with the PF, PF rebinds" sh -c "[ ! -e $D/$PF/virtfn0 ] && echo $PF > /sys/bus/pci/drivers/vfio-pci/bind"
 }
@@ -108,7 +108,7 @@ stage_rmmod() {
 	i=0; while ! grep -qE '^(held|refused)' /tmp/hold.out 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	grep -q '^held' /tmp/hold.out || { bad "$1: plain NIC held open ($(cat /tmp/hold.out))"; kill $holder; return; }
 	out=$(rmmod vfio_pci 2>&1); rc=$?
-	echo "  rmmod with $(cat /tmp/hold.out): exit $rc, $out"
+	echo "# rmmod with $(cat /tmp/hold.out): exit $rc, $out"
 	check "$1: rmmod refused while a device fd is open" sh -c "[ $rc != 0 ] && grep -q '^vfio_pci ' /proc/modules"
 	kill $holder; wait $holder 2>/dev/null
 	# The reload binds the PF again by itself: its driver_override still names vfio-pci.
@@ -137,7 +137,7 @@ inject() {
 	FAULTS=$((FAULTS + injected))
 	nl=; [ $NODELESS = 0 ] || nl=" ($NODELESS of them left the group without its devtmpfs node)"
 	every="every ${STEP}th"; [ "$STEP" = 1 ] && every="each one"
-	echo "  $what: $injected allocations failed in turn ($every), $errors returned an error, the rest were absorbed$nl; $((n - 1)) reached"
+	echo "# $what: $injected allocations failed in turn ($every), $errors returned an error, the rest were absorbed$nl; $((n - 1)) reached"
 	[ $injected -gt 0 ] || first_bad "no allocation reached"
 	check "$DRV: fault injection in $what leaves a working device${FIRST:+, first failure: $FIRST}" [ -z "$FIRST" ]
 }
@@ -201,7 +201,7 @@ stage_faults() {
 stage_fuzz() {
 	vfs 1 || { bad "$1: 1 VF for the fuzzer"; return; }
 	run_timed 1800 vfio_fuzz_match $PF "$(vf_of $PF 0)" $TK $FUZZ 0x5eed > /tmp/fuzz.out 2>&1; rc=$?
-	sed 's/^/  /' /tmp/fuzz.out | head -8
+	sed 's/^/# /' /tmp/fuzz.out | head -8
 	FUZZED=$(sed -n 's/.*inputs=\([0-9]*\).*/\1/p' /tmp/fuzz.out)
 	eval "HASH_$1=$(sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p' /tmp/fuzz.out)"
 	check "$1: $FUZZ hostile match strings: only EINVAL/EACCES/ENODEV/EFAULT or a correct open" [ $rc = 0 ]
@@ -209,7 +209,7 @@ stage_fuzz() {
 
 stage_secrets() {
 	vfio_secrets /tmp/tokens /sys/devices/pci0000:00 /sys/module /sys/bus/pci/drivers $DBG > /tmp/secrets.out 2>&1; rc=$?
-	sed 's/^/  /' /tmp/secrets.out | tail -6
+	sed 's/^/# /' /tmp/secrets.out | tail -6
 	check "$1: no token set in this boot ($(wc -l < /tmp/tokens) of them) in dmesg, sysfs or debugfs" [ $rc = 0 ]
 }
 
@@ -220,19 +220,19 @@ run_driver() {
 	check "$1 vfio-pci loads with enable_sriov=1" load $1
 	check "$1: PF binds" bind_to $PF vfio-pci
 	for s in tokens cycles unbind_pf rmmod faults fuzz secrets; do
-		t0=$(date +%s); stage_$s $1; echo "  stage $s: $(( $(date +%s) - t0 ))s"
+		t0=$(date +%s); stage_$s $1; echo "# stage $s: $(( $(date +%s) - t0 ))s"
 	done
 	echo 0 > $D/$PF/sriov_numvfs
 	echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind
 	check "$1: module unloads" rmmod vfio_pci
 	sp=$(splats); up=$(upstream_splats); lk=$(leaks)
-	[ "$sp" = 0 ] || dmesg | grep -E "$SPLAT" | grep -vE "$UPSTREAM" | head -5 | sed 's/^/  dmesg: /'
-	[ "$sp" = 0 ] || dmesg | grep -E -A14 "$SPLAT" | head -60 | sed 's/^/  dmesg: /'
-	[ "$up" = 0 ] || echo "  upstream WARNs (not counted): $(dmesg | grep -oE "$UPSTREAM" | sed 's/.* at //' | sort | uniq -c | tr -s ' \n' ' ')"
-	[ "$lk" = 0 ] || head -40 $DBG/kmemleak | sed 's/^/  kmemleak: /'
+	[ "$sp" = 0 ] || dmesg | grep -E "$SPLAT" | grep -vE "$UPSTREAM" | head -5 | sed 's/^/# dmesg: /'
+	[ "$sp" = 0 ] || dmesg | grep -E -A14 "$SPLAT" | head -60 | sed 's/^/# dmesg: /'
+	[ "$up" = 0 ] || echo "# upstream WARNs (not counted): $(dmesg | grep -oE "$UPSTREAM" | sed 's/.* at //' | sort | uniq -c | tr -s ' \n' ' ')"
+	[ "$lk" = 0 ] || head -40 $DBG/kmemleak | sed 's/^/# kmemleak: /'
 	check "$1: no WARN, BUG, KASAN, lockdep or debugobjects report" [ "$sp" = 0 ]
 	check "$1: kmemleak finds no leak" [ "$lk" = 0 ]
-	echo "STRESS-SUMMARY driver=$1 ops=$OPS_DONE cycles=$CYCLES_DONE faults=$FAULTS fuzzed=$FUZZED splats=$sp leaks=$lk upstream_warns=$up"
+	echo "# STRESS-SUMMARY driver=$1 ops=$OPS_DONE cycles=$CYCLES_DONE faults=$FAULTS fuzzed=$FUZZED splats=$sp leaks=$lk upstream_warns=$up"
 }
 
 run_driver C

@@ -51,13 +51,13 @@ teardown() {
 # run_test RUN DRIVER-NAME: the kselftest; keeps its REC lines in /tmp/rec.RUN, its LOG lines in
 # /tmp/log.RUN.
 run_test() {
-	echo "  devices: PF=$PF VF0=$VF0 VF1=$VF1 PLAIN=$PLAIN HOST_VF=$HOST_VF"
+	echo "# devices: PF=$PF VF0=$VF0 VF1=$VF1 PLAIN=$PLAIN HOST_VF=$HOST_VF"
 	run_timed 900 env PF=$PF VF0=$VF0 VF1=$VF1 PLAIN=$PLAIN HOST_VF=$HOST_VF $T > /tmp/out.$1 2>&1
 	rc=$?
 	grep '^REC ' /tmp/out.$1 >> /tmp/rec.$1
 	grep '^LOG ' /tmp/out.$1 > /tmp/log.$1
 	totals=$(grep '^# Totals:' /tmp/out.$1 | tail -n1)
-	echo "  vfio_vf_token_test ($2): exit $rc, ${totals#\# }"
+	echo "# vfio_vf_token_test ($2): exit $rc, ${totals#\# }"
 	if [ $rc = 0 ]; then
 		ok "token kselftest against $2 (${totals#\# Totals: })"
 	else
@@ -100,7 +100,7 @@ awk '
 		for (k in all) {
 			n++
 			if ((k in c) && (k in r) && c[k] == r[k]) { same++; continue }
-			printf "  differs: %s\n    C:    %s\n    Rust: %s\n", k,
+			printf "# differs: %s\n#   C:    %s\n#   Rust: %s\n", k,
 				(k in c) ? c[k] : "(no such case)", (k in r) ? r[k] : "(no such case)"
 		}
 		printf "differential: %d cases, %d identical\n", n, same
@@ -114,7 +114,7 @@ cat /tmp/differential
 for run in c rs; do
 	sed 's/^LOG [^ ]* //' /tmp/log.$run | sort -u > /tmp/lines.$run
 done
-sed 's/^/  C logged: /' /tmp/lines.c
+sed 's/^/# C logged: /' /tmp/lines.c
 check "C vfio-pci logged each of the four VF token lines" sh -c "
 	grep -q 'VF token required to access device' /tmp/lines.c &&
 	grep -q 'Incorrect VF token provided for device' /tmp/lines.c &&
@@ -123,7 +123,7 @@ check "C vfio-pci logged each of the four VF token lines" sh -c "
 if cmp -s /tmp/lines.c /tmp/lines.rs; then
 	ok "the Rust driver logged the same $(wc -l < /tmp/lines.c) distinct VF token lines"
 else
-	diff /tmp/lines.c /tmp/lines.rs | sed 's/^/  /'
+	diff /tmp/lines.c /tmp/lines.rs | sed 's/^/# /'
 	bad "the Rust driver logged other VF token lines than C"
 fi
 check "no VF token in the kernel log" sh -c "! dmesg | grep -qi \

@@ -24,7 +24,7 @@ run_all() {
 		t0=$(date +%s)
 		run_timed 900 bash /selftests/scripts/run.sh /selftests/$t > /tmp/$t.$label 2>&1
 		rc=$?
-		echo "  $label: $t exit $rc in $(( $(date +%s) - t0 ))s"
+		echo "# $label: $t exit $rc in $(( $(date +%s) - t0 ))s"
 		totals=$(grep '^# Totals:' /tmp/$t.$label | tail -n1)
 		p=$(echo "$totals" | sed -n 's/.* pass:\([0-9]*\).*/\1/p')
 		s=$(echo "$totals" | sed -n 's/.* skip:\([0-9]*\).*/\1/p')
@@ -37,7 +37,7 @@ run_all() {
 
 if [ -f /ref/upstream-c.res ]; then
 	cp /ref/upstream-c.res /tmp/res.c
-	echo "  C vfio-pci: reference results of an earlier boot of this kernel and rig (host cache)"
+	echo "# C vfio-pci: reference results of an earlier boot of this kernel and rig (host cache)"
 else
 	load_c_vfio_pci enable_sriov=1 || die "C vfio-pci does not load"
 	run_all c
@@ -48,13 +48,13 @@ load_rs_vfio_pci enable_sriov=1 || die "Rust vfio_pci does not load"
 run_all rs
 rmmod vfio_pci
 
-printf '  %-32s %-22s %-22s\n' test "C vfio-pci (pass/skip)" "Rust (pass/skip)"
+printf '# %-32s %-22s %-22s\n' test "C vfio-pci (pass/skip)" "Rust (pass/skip)"
 for t in $TESTS; do
 	c=$(grep "^$t " /tmp/res.c) r=$(grep "^$t " /tmp/res.rs)
 	[ -n "$c" ] || { bad "$t: no C reference result"; continue; }
 	set -- $c; cst=$2 cp=$3 cs=$4
 	set -- $r; rst=$2 rp=$3 rsk=$4
-	printf '  %-32s %-22s %-22s\n' $t "$cst $cp/$cs" "$rst $rp/$rsk"
+	printf '# %-32s %-22s %-22s\n' $t "$cst $cp/$cs" "$rst $rp/$rsk"
 	case $rst in
 	pass) [ "$rsk" = "$cs" ] && ok "$t passes against the Rust driver ($rp passed, $rsk skipped, C: $cp/$cs)" ||
 		bad "$t: Rust skips $rsk cases, C skips $cs" ;;
@@ -62,7 +62,7 @@ for t in $TESTS; do
 		bad "$t skipped with Rust but $cst with C" ;;
 	*) tail -n 30 /tmp/$t.rs; bad "$t fails against the Rust driver ($rst)" ;;
 	esac
-	case $cst in fail*) echo "  note: $t fails against the C driver too ($cst)"; [ -f /tmp/$t.c ] && tail -n 15 /tmp/$t.c ;; esac
+	case $cst in fail*) echo "# note: $t fails against the C driver too ($cst)"; [ -f /tmp/$t.c ] && tail -n 15 /tmp/$t.c | sed 's/^/#   /' ;; esac
 done
 check "no kernel warning, oops or lockdep report" no_splat
 verdict
