@@ -19,9 +19,3 @@ pub(crate) struct CTable<T>(pub(crate) T);
 // SAFETY: a `CTable` is never written after construction and only points at static data and
 // functions, so sharing it between threads is sound.
 unsafe impl<T> Sync for CTable<T> {}
-
-/// Fills `buf` from the kernel's CSPRNG (`get_random_bytes`).
-pub(crate) fn random_bytes(buf: &mut [u8]) {
-    // SAFETY: `buf` is valid for writes of its length.
-    unsafe { kernel::bindings::get_random_bytes(buf.as_mut_ptr().cast(), buf.len()) }
-}
