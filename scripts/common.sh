@@ -11,6 +11,8 @@ export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 # The file naming the built kernel of a variant (rig, debug or bench), and the module built for it.
 kernel_record() { if [ "${1:-rig}" = rig ]; then echo "$CACHE/current-kernel"; else echo "$CACHE/current-kernel-$1"; fi; }
 module_of() { if [ "${1:-rig}" = rig ]; then echo "$TOP/vfio_pci.ko"; else echo "$TOP/.cache/module-$1/vfio_pci.ko"; fi; }
+# A C vfio_pci_core variant driver (virtio-vfio-pci) built from the kernel's source for a variant.
+c_variant_of() { echo "$TOP/.cache/c-variant-${1:-rig}"; }
 # The rig's own static test tools (tests/guest/bin) built against a variant's uapi headers.
 tools_of() { if [ "${1:-rig}" = rig ]; then echo "$TOP/.cache/rig-bin"; else echo "$TOP/.cache/rig-bin-$1"; fi; }
 # The Debian mirror the machine's apt sources already name (never a host name in the repo);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs the rig's initramfs: static busybox, the guest test scripts, the reference C vfio
-# modules, this project's module and the upstream selftests.
+# modules, a C variant driver, this project's module and the upstream selftests.
 # Usage: mkinitramfs.sh KERNEL_BUILD_DIR MODULE.ko SELFTESTS_DIR OUT.cpio.gz
 # RIG_REF="NAME=FILE ...": files the host keeps for the suite (cached reference results),
 # placed at /ref/NAME in the guest.
@@ -31,6 +31,8 @@ else
 		[ -n "$f" ] || { echo "mkinitramfs: $m.ko not in $kout/modinst" >&2; exit 1; }
 		cp "$f" "$root/lib/modules/rig/"
 	done
+	# The C variant driver the token suite binds a VF to (scripts/rig.sh).
+	cp "$(c_variant_of "${RIG_VARIANT:-rig}")/virtio-vfio-pci.ko" "$root/lib/modules/rig/"
 	cp "$module" "$root/rs/"
 fi
 chmod +x "$root/init"

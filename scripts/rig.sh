@@ -22,6 +22,17 @@ phase setup "$here/setup.sh"
 t0=$(date +%s); kout=$("$here/build-kernel.sh" "$variant"); echo "phase: kernel $(( $(date +%s) - t0 ))s"
 echo "$kout" > "$(kernel_record "$variant")"
 phase module build_module
+# A C vfio_pci_core variant driver of the kernel's own source, unmodified: virtio-vfio-pci,
+# which checks VF tokens with the core's vfio_pci_core_match_token_uuid() and binds any device
+# through driver_override. The rig's kernel config does not build it: built here as an
+# external module, so that the cached kernels stay as they are.
+build_c_variant() {
+	local dir; dir=$(c_variant_of "$variant")
+	rm -rf "$dir"; mkdir -p "$dir"
+	cp "$kout"/source/drivers/vfio/pci/virtio/{Makefile,main.c,migrate.c,common.h} "$dir/"
+	make -s -C "$kout" M="$dir" LLVM=-19 CONFIG_VIRTIO_VFIO_PCI=m modules
+}
+phase c-variant build_c_variant
 t0=$(date +%s); "$here/build-selftests.sh" "$kout" >/dev/null; echo "phase: selftests $(( $(date +%s) - t0 ))s"
 build_tools() {
 	# Per variant, so that two variants built at once never mix or remove each other's.

@@ -5,8 +5,8 @@
 //! Mirrors `vfio_pci_core_match()`, `vfio_pci_core_match_token_uuid()` and
 //! the `VFIO_DEVICE_FEATURE_PCI_VF_TOKEN` argument checks of the C driver
 //! (`drivers/vfio/pci/vfio_pci_core.c`), so that they can be tested on the
-//! host. Nothing here locks: the kernel side holds the token's mutex while
-//! it calls in.
+//! host. Nothing here locks: the kernel side holds the token's mutex
+//! (vfio_pci_core's, which keeps the token) while it calls in.
 //!
 //! The same file is a crate root on the host and a submodule in the kernel
 //! module, so it has no crate attributes and uses only `core`.
@@ -59,11 +59,14 @@ impl PolicyError {
 ///
 /// `Debug` hides the bytes and `==` is constant time, so that a token
 /// neither ends up in a log nor leaks through timing.
+///
+/// Transparent, so that the kernel side can lend a C `uuid_t` (16 bytes) as one.
 #[derive(Clone, Copy, Default)]
+#[repr(transparent)]
 pub struct Uuid(pub [u8; 16]);
 
 impl Uuid {
-    /// The all-zero UUID, which a fresh (zero-allocated) token starts as.
+    /// The all-zero UUID.
     pub const NIL: Uuid = Uuid([0; 16]);
 
     /// Parses the first 36 bytes of `text` like C `uuid_parse()`.
@@ -218,81 +221,32 @@ fn until_nul(s: &[u8]) -> &[u8] {
     }
 }
 
-/// The VF token of a PF bound to vfio-pci (C `struct vfio_pci_vf_token`
-/// without its lock).
-#[derive(Clone, Debug, Default)]
-pub struct TokenState {
-    uuid: Uuid,
-    users: u32,
-}
-
-/// The VF user count of a [`TokenState`] went out of range.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UsersError {
-    /// A VF was closed while no VF was counted open (C `WARN_ON`s here).
-    Underflow,
-    /// More VFs were counted open than a `u32` holds.
-    Overflow,
-}
-
-impl TokenState {
-    /// A token with this UUID and no VF users.
-    pub const fn new(uuid: Uuid) -> TokenState {
-        TokenState { uuid, users: 0 }
-    }
-
-    /// How many of the PF's VFs are open through vfio-pci.
-    pub const fn users(&self) -> u32 {
-        self.users
-    }
-
-    /// Replaces the UUID (`VFIO_DEVICE_FEATURE_PCI_VF_TOKEN` SET); like
-    /// C it does not care about users.
-    pub fn set(&mut self, uuid: Uuid) {
-        self.uuid = uuid;
-    }
-
-    /// Whether `given` is the current UUID, in constant time.
-    pub fn matches(&self, given: &Uuid) -> bool {
-        self.uuid.ct_eq(given)
-    }
-
-    /// Counts one more open VF.
-    ///
-    /// On overflow the count stays at `u32::MAX`.
-    pub fn vf_opened(&mut self) -> Result<(), UsersError> {
-        self.users = self.users.checked_add(1).ok_or(UsersError::Overflow)?;
-        Ok(())
-    }
-
-    /// Counts one VF fewer.
-    ///
-    /// On underflow the count stays at zero, where C would go negative
-    /// after its `WARN_ON`; the caller is expected to warn.
-    pub fn vf_closed(&mut self) -> Result<(), UsersError> {
-        self.users = self.users.checked_sub(1).ok_or(UsersError::Underflow)?;
-        Ok(())
-    }
-
-    /// The rule where a token is required: it must be given and be this one.
-    fn verify(&self, given: Option<&Uuid>) -> Result<(), Denial> {
-        match given {
-            None => Err(Denial::TokenRequired),
-            Some(uuid) if self.matches(uuid) => Ok(()),
-            Some(_) => Err(Denial::IncorrectToken),
-        }
+/// The rule where a token is required: it must be given and be `token`.
+fn verify(token: &Uuid, given: Option<&Uuid>) -> Result<(), Denial> {
+    match given {
+        None => Err(Denial::TokenRequired),
+        Some(uuid) if token.ct_eq(uuid) => Ok(()),
+        Some(_) => Err(Denial::IncorrectToken),
     }
 }
 
-/// Where the device being opened stands in SR-IOV, with the token state
-/// its rules read (already locked by the caller).
+/// Where the device being opened stands in SR-IOV, with the PF's token its
+/// rules read: vfio_pci_core's `struct vfio_pci_vf_token`, which the
+/// caller has locked and lends here.
 #[derive(Debug)]
 pub enum Role<'a> {
-    /// A PF bound to vfio-pci (C: `vdev->vf_token` is set); a token given
+    /// A PF bound to vfio-pci (C: `vdev->vf_token` is set), with how many
+    /// of its VFs are open (the core's count, a C `int`). A token given
     /// while no VF is open becomes the new token.
-    Pf(&'a mut TokenState),
-    /// A VF whose PF is bound to vfio-pci (C: `vdev->sriov_pf_core_dev`).
-    VfOfOurPf(&'a TokenState),
+    Pf {
+        /// The PF's token.
+        token: &'a mut Uuid,
+        /// The core's count of the PF's open VFs.
+        vf_users: i32,
+    },
+    /// A VF whose PF is bound to vfio-pci (C: `vdev->sriov_pf_core_dev`),
+    /// with that PF's token.
+    VfOfOurPf(&'a Uuid),
     /// A VF whose PF is not bound to vfio-pci.
     VfOfForeignPf,
     /// Neither an SR-IOV PF nor a VF.
@@ -338,17 +292,18 @@ impl Denial {
 /// userspace sets the token when it opens the PF.
 pub fn check_token(role: Role<'_>, given: Option<&Uuid>) -> Result<(), Denial> {
     match role {
-        Role::VfOfOurPf(pf) => pf.verify(given),
+        Role::VfOfOurPf(token) => verify(token, given),
         Role::VfOfForeignPf => match given {
             Some(_) => Err(Denial::PfNotBound),
             None => Ok(()),
         },
-        Role::Pf(state) => {
-            if state.users > 0 {
-                return state.verify(given);
+        // As C: any count but zero means VFs are in use.
+        Role::Pf { token, vf_users } => {
+            if vf_users != 0 {
+                return verify(token, given);
             }
             if let Some(uuid) = given {
-                state.set(*uuid);
+                *token = *uuid;
             }
             Ok(())
         }
@@ -754,7 +709,14 @@ mod tests {
         let u = Uuid(TOKEN_BYTES);
         assert_eq!(format!("{u:?}"), "Uuid(<redacted>)");
         let req = format!("{:?}", MatchRequest::Match { token: Some(u) });
-        let state = format!("{:?}", TokenState::new(u));
+        let mut t = u;
+        let state = format!(
+            "{:?}",
+            Role::Pf {
+                token: &mut t,
+                vf_users: 1
+            }
+        );
         for text in [req, state, format!("{u:#?}")] {
             assert!(!text.contains("bd") && !text.contains("189"), "{text}");
         }
@@ -896,10 +858,9 @@ mod tests {
         Uuid([0x11; 16])
     }
 
-    fn in_use(uuid: Uuid) -> TokenState {
-        let mut s = TokenState::new(uuid);
-        s.vf_opened().unwrap();
-        s
+    /// A PF's role over `token`, with `vf_users` VFs open.
+    fn pf(token: &mut Uuid, vf_users: i32) -> Role<'_> {
+        Role::Pf { token, vf_users }
     }
 
     #[test]
@@ -913,58 +874,59 @@ mod tests {
 
     #[test]
     fn vf_token_given_first_changes_no_verdict() {
-        let pf = TokenState::new(given());
-        for token in [None, Some(given()), Some(other())] {
+        let token = given();
+        for t in [None, Some(given()), Some(other())] {
             assert_eq!(
-                vf_token_given(token.as_ref())
-                    .and_then(|()| check_token(Role::VfOfOurPf(&pf), token.as_ref())),
-                check_token(Role::VfOfOurPf(&pf), token.as_ref())
+                vf_token_given(t.as_ref())
+                    .and_then(|()| check_token(Role::VfOfOurPf(&token), t.as_ref())),
+                check_token(Role::VfOfOurPf(&token), t.as_ref())
             );
         }
     }
 
     #[test]
     fn vf_of_our_pf_needs_the_pf_token() {
-        let pf = TokenState::new(given());
+        let token = given();
         assert_eq!(
-            check_token(Role::VfOfOurPf(&pf), None),
+            check_token(Role::VfOfOurPf(&token), None),
             Err(Denial::TokenRequired)
         );
         assert_eq!(
-            check_token(Role::VfOfOurPf(&pf), Some(&other())),
+            check_token(Role::VfOfOurPf(&token), Some(&other())),
             Err(Denial::IncorrectToken)
         );
-        assert_eq!(check_token(Role::VfOfOurPf(&pf), Some(&given())), Ok(()));
-        // A VF needs the token even when no other VF is open.
-        assert_eq!(pf.users(), 0);
+        assert_eq!(check_token(Role::VfOfOurPf(&token), Some(&given())), Ok(()));
     }
 
     #[test]
     fn pf_in_use_needs_its_token() {
-        let mut pf = in_use(given());
+        let mut token = given();
         assert_eq!(
-            check_token(Role::Pf(&mut pf), None),
+            check_token(pf(&mut token, 1), None),
             Err(Denial::TokenRequired)
         );
         assert_eq!(
-            check_token(Role::Pf(&mut pf), Some(&other())),
+            check_token(pf(&mut token, 1), Some(&other())),
             Err(Denial::IncorrectToken)
         );
-        assert!(pf.matches(&given()), "a refused token must not be stored");
-        assert_eq!(check_token(Role::Pf(&mut pf), Some(&given())), Ok(()));
-        assert_eq!(pf.users(), 1);
+        assert!(token.ct_eq(&given()), "a refused token must not be stored");
+        assert_eq!(check_token(pf(&mut token, 1), Some(&given())), Ok(()));
+        // As C's `if (users)`: a count that went wrong still means "in use".
+        assert_eq!(
+            check_token(pf(&mut token, -1), None),
+            Err(Denial::TokenRequired)
+        );
     }
 
     #[test]
     fn idle_pf_stores_a_given_token() {
-        let mut pf = TokenState::default();
-        assert!(pf.matches(&Uuid::NIL));
-        assert_eq!(check_token(Role::Pf(&mut pf), None), Ok(()));
-        assert!(pf.matches(&Uuid::NIL));
-        assert_eq!(check_token(Role::Pf(&mut pf), Some(&given())), Ok(()));
-        assert!(pf.matches(&given()));
-        assert_eq!(check_token(Role::Pf(&mut pf), Some(&other())), Ok(()));
-        assert!(pf.matches(&other()));
+        let mut token = Uuid::NIL;
+        assert_eq!(check_token(pf(&mut token, 0), None), Ok(()));
+        assert!(token.ct_eq(&Uuid::NIL));
+        assert_eq!(check_token(pf(&mut token, 0), Some(&given())), Ok(()));
+        assert!(token.ct_eq(&given()));
+        assert_eq!(check_token(pf(&mut token, 0), Some(&other())), Ok(()));
+        assert!(token.ct_eq(&other()));
     }
 
     #[test]
@@ -1005,33 +967,6 @@ mod tests {
         ] {
             assert_eq!(e.errno(), -22);
         }
-    }
-
-    #[test]
-    fn feature_set_ignores_users() {
-        let mut pf = in_use(given());
-        pf.set(other());
-        assert!(pf.matches(&other()));
-        assert_eq!(pf.users(), 1);
-    }
-
-    #[test]
-    fn users_count_saturates_and_reports() {
-        let mut pf = TokenState::default();
-        assert_eq!(pf.vf_closed(), Err(UsersError::Underflow));
-        assert_eq!(pf.users(), 0);
-        pf.vf_opened().unwrap();
-        pf.vf_opened().unwrap();
-        assert_eq!(pf.users(), 2);
-        pf.vf_closed().unwrap();
-        pf.vf_closed().unwrap();
-        assert_eq!(pf.vf_closed(), Err(UsersError::Underflow));
-        assert_eq!(pf.users(), 0);
-
-        pf.users = u32::MAX - 1;
-        pf.vf_opened().unwrap();
-        assert_eq!(pf.vf_opened(), Err(UsersError::Overflow));
-        assert_eq!(pf.users(), u32::MAX);
     }
 
     // ---- Feature argument check ----
@@ -1232,18 +1167,18 @@ mod tests {
             stored in any::<[u8; 16]>(),
             other in any::<[u8; 16]>(),
             pick in 0u8..3,
-            users in 0u32..3,
+            users in -1i32..3,
         ) {
             let given = match pick {
                 0 => None,
                 1 => Some(stored),
                 _ => Some(other),
             };
-            let mut ours = TokenState { uuid: Uuid(stored), users };
-            let mut c = reference::VfToken { uuid: stored, users: i32::try_from(users).unwrap() };
+            let mut ours = Uuid(stored);
+            let mut c = reference::VfToken { uuid: stored, users };
             let (role, (ret, msg)) = match kind {
                 0 => (
-                    Role::Pf(&mut ours),
+                    Role::Pf { token: &mut ours, vf_users: users },
                     reference::match_token_uuid(false, None, Some(&mut c), given.as_ref()),
                 ),
                 1 => (
@@ -1264,26 +1199,7 @@ mod tests {
                 Ok(()) => prop_assert_eq!((ret, msg), (0, None)),
                 Err(d) => prop_assert_eq!((ret, msg), (d.errno(), Some(d.message()))),
             }
-            prop_assert_eq!(ours.uuid.0, c.uuid);
-            prop_assert_eq!(i64::from(ours.users), i64::from(c.users));
-        }
-
-        #[test]
-        fn users_count_tracks_opens_and_closes(ops in proptest::collection::vec(any::<bool>(), 0..64)) {
-            let mut state = TokenState::default();
-            let mut model = 0u32;
-            for open in ops {
-                if open {
-                    prop_assert_eq!(state.vf_opened(), Ok(()));
-                    model += 1;
-                } else if model == 0 {
-                    prop_assert_eq!(state.vf_closed(), Err(UsersError::Underflow));
-                } else {
-                    prop_assert_eq!(state.vf_closed(), Ok(()));
-                    model -= 1;
-                }
-                prop_assert_eq!(state.users(), model);
-            }
+            prop_assert_eq!(ours.0, c.uuid);
         }
     }
 }

@@ -39,23 +39,26 @@ mod tests {
         );
     }
 
+    fn pf(token: &mut Uuid, vf_users: i32) -> Role<'_> {
+        Role::Pf { token, vf_users }
+    }
+
     #[test]
     fn token_rules() {
-        let mut pf = TokenState::new(Uuid::default());
+        let mut token = Uuid::default();
         let u1 = uuid1();
-        assert_eq!(check_token(Role::Pf(&mut pf), Some(&u1)), Ok(()));
-        assert_eq!(check_token(Role::VfOfOurPf(&pf), Some(&u1)), Ok(()));
+        assert_eq!(check_token(pf(&mut token, 0), Some(&u1)), Ok(()));
+        assert_eq!(check_token(Role::VfOfOurPf(&token), Some(&u1)), Ok(()));
         assert_eq!(
-            check_token(Role::VfOfOurPf(&pf), None),
-            Err(Denial::TokenRequired)
-        );
-        assert_eq!(pf.vf_opened(), Ok(()));
-        assert_eq!(
-            check_token(Role::Pf(&mut pf), None),
+            check_token(Role::VfOfOurPf(&token), None),
             Err(Denial::TokenRequired)
         );
         assert_eq!(
-            check_token(Role::Pf(&mut pf), Some(&Uuid::default())),
+            check_token(pf(&mut token, 1), None),
+            Err(Denial::TokenRequired)
+        );
+        assert_eq!(
+            check_token(pf(&mut token, 1), Some(&Uuid::default())),
             Err(Denial::IncorrectToken)
         );
         assert_eq!(

@@ -20,12 +20,6 @@ pub(crate) struct CTable<T>(pub(crate) T);
 // functions, so sharing it between threads is sound.
 unsafe impl<T> Sync for CTable<T> {}
 
-/// Fills `buf` from the kernel's CSPRNG (`get_random_bytes`).
-pub(crate) fn random_bytes(buf: &mut [u8]) {
-    // SAFETY: `buf` is valid for writes of its length.
-    unsafe { kernel::bindings::get_random_bytes(buf.as_mut_ptr().cast(), buf.len()) }
-}
-
 /// Logs C vfio-pci's `invalid id string "ENTRY"` warning with the entry's bytes as they are,
 /// as C's `%s` prints them: `pr_warn!` takes UTF-8 text only.
 pub(crate) fn warn_invalid_id(entry: &[u8]) {

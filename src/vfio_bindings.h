@@ -3,4 +3,5 @@
  * Rust `bindings` crate lacks. Every other type is taken from `kernel::bindings`. */
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
+#include "vfio_pci_core_priv.h"
 #include "vfio_shims.h"

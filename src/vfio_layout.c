@@ -10,10 +10,12 @@
 #include <linux/kbuild.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
+#include <linux/ratelimit.h>
 #include <linux/sysfs.h>
 #include <linux/uuid.h>
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
+#include "vfio_pci_core_priv.h"
 
 #define SIZE(s) DEFINE(s##__SIZE, sizeof(struct s))
 #define OFF(s, f) OFFSET(s##__##f, s, f)
@@ -56,6 +58,12 @@ void vfio_rs_layout(void)
 	/* Around the bitfields nointxmask, disable_idle_d3, disable_vga. */
 	OFF(vfio_pci_core_device, rbar);
 	OFF(vfio_pci_core_device, needs_reset);
+	OFF(vfio_pci_core_device, vf_token);
+	OFF(vfio_pci_core_device, sriov_pf_core_dev);
+	SIZE(vfio_pci_vf_token);
+	OFF(vfio_pci_vf_token, lock);
+	OFF(vfio_pci_vf_token, uuid);
+	OFF(vfio_pci_vf_token, users);
 
 	/* The kernel crate's bindings, as this module uses them. */
 	SIZE(pci_dev);
@@ -105,4 +113,5 @@ void vfio_rs_layout(void)
 	OFF(kparam_string, maxlen);
 	OFF(kparam_string, string);
 	DEFINE(uuid_t__SIZE, sizeof(uuid_t));
+	SIZE(ratelimit_state);
 }

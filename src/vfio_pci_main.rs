@@ -28,16 +28,7 @@ module! {
 }
 
 struct VfioPciModule {
-    driver: Option<Pin<KBox<Registration<driver::VfioPci>>>>,
-}
-
-impl Drop for VfioPciModule {
-    fn drop(&mut self) {
-        // Unregister first: that removes every device, so no PF is left in the driver's
-        // global list, whose buffer can then be freed (a module's statics are never dropped).
-        drop(self.driver.take());
-        driver::free_globals();
-    }
+    _driver: Pin<KBox<Registration<driver::VfioPci>>>,
 }
 
 impl kernel::Module for VfioPciModule {
@@ -48,8 +39,6 @@ impl kernel::Module for VfioPciModule {
         if params::DISABLE_DENYLIST.get() {
             pr_warn!("device denylist disabled.\n");
         }
-        Ok(VfioPciModule {
-            driver: Some(driver),
-        })
+        Ok(VfioPciModule { _driver: driver })
     }
 }

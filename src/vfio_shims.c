@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Static inline helpers of the kernel headers, made callable from Rust. Nothing else. */
 #include <linux/pci.h>
+#include <linux/ratelimit.h>
 #include <linux/vfio.h>
 #include "vfio_shims.h"
-
-struct pci_dev *vfio_rs_pci_physfn(struct pci_dev *pdev)
-{
-	return pci_physfn(pdev);
-}
 
 const char *vfio_rs_pci_name(const struct pci_dev *pdev)
 {
@@ -17,4 +13,11 @@ const char *vfio_rs_pci_name(const struct pci_dev *pdev)
 void vfio_rs_put_device(struct vfio_device *vdev)
 {
 	vfio_put_device(vdev);
+}
+
+/* What DEFINE_RATELIMIT_STATE() of dev_info_ratelimited() sets up, done at run time: the
+ * spinlock's initialiser depends on the kernel's lock debugging options. */
+void vfio_rs_ratelimit_init(struct ratelimit_state *rs)
+{
+	ratelimit_state_init(rs, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST);
 }

@@ -3,8 +3,9 @@
 #ifndef VFIO_RS_SHIMS_H
 #define VFIO_RS_SHIMS_H
 struct pci_dev;
+struct ratelimit_state;
 struct vfio_device;
-struct pci_dev *vfio_rs_pci_physfn(struct pci_dev *pdev);
 const char *vfio_rs_pci_name(const struct pci_dev *pdev);
 void vfio_rs_put_device(struct vfio_device *vdev);
+void vfio_rs_ratelimit_init(struct ratelimit_state *rs);
 #endif

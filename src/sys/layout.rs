@@ -76,6 +76,16 @@ same_layout!(
         pci_ops: pci_ops,
         rbar: rbar,
         needs_reset: needs_reset,
+        vf_token: vf_token,
+        sriov_pf_core_dev: sriov_pf_core_dev,
+    }
+);
+same_layout!(
+    raw::vfio_pci_vf_token,
+    vfio_pci_vf_token {
+        lock: lock,
+        uuid: uuid,
+        users: users,
     }
 );
 
@@ -156,3 +166,4 @@ same_layout!(
     }
 );
 const _: () = assert!(size_of::<bindings::uuid_t>() == c::uuid_t__SIZE);
+same_layout!(bindings::ratelimit_state, ratelimit_state {});

@@ -25,15 +25,12 @@ pub(crate) trait PciVfioDriver: VfioPciDriver {
     fn probe_allowed(pdev: &pci::Device) -> Result;
     /// Called after the device was registered with vfio (nothing to undo on error).
     fn probed(dev: &Device<Self>);
-    /// Called in `remove` once the device is unregistered: its VFs are gone and no user is
-    /// left, before the last reference is dropped.
-    fn removed(dev: &Device<Self>);
     /// `sriov_configure` (device lock held): the number of VFs enabled.
     fn sriov_configure(dev: &Device<Self>, nr_virtfn: i32) -> Result<i32>;
     /// A read-only sysfs attribute shown on devices for which `show_attr` returns `Some`.
     const ATTR_NAME: &'static CStr;
     /// The attribute's value, or `None` to hide it on this device.
-    fn show_attr(dev: &Device<Self>) -> Option<u32>;
+    fn show_attr(dev: &Device<Self>) -> Option<i32>;
 }
 
 /// The registered `struct pci_driver`; unregistered on drop.
@@ -162,7 +159,7 @@ impl<T: PciVfioDriver> Registration<T> {
         // SAFETY: `remove` is only called for devices our `probe` accepted.
         let dev = unsafe { Device::<T>::from_bound(pdev) };
         // SAFETY: as above; `dev` is not used after `remove` returns.
-        unsafe { dev.remove(T::removed) };
+        unsafe { dev.remove() };
     }
 
     /// # Safety
@@ -233,8 +230,8 @@ impl<T: PciVfioDriver> Attr<T> {
         // SAFETY: sysfs calls `show` while the driver's groups exist, i.e. while bound.
         let dev = unsafe { Self::device(dev) };
         match T::show_attr(dev) {
-            // SAFETY: `buf` is the PAGE_SIZE sysfs buffer; the format takes one `unsigned int`.
-            Some(v) => unsafe { bindings::sysfs_emit(buf, c"%u\n".as_char_ptr(), v) as isize },
+            // SAFETY: `buf` is the PAGE_SIZE sysfs buffer; the format takes one `int`.
+            Some(v) => unsafe { bindings::sysfs_emit(buf, c"%d\n".as_char_ptr(), v) as isize },
             None => EINVAL.to_errno() as isize,
         }
     }

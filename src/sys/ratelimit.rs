@@ -1,83 +1,66 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Rate limiting of log lines as the C `*_ratelimited` printers do it (`___ratelimit` with
-//! `DEFAULT_RATELIMIT_INTERVAL` 5 s and `DEFAULT_RATELIMIT_BURST` 10), one state per call
-//! site, including the "callbacks suppressed" line when a new window starts.
+//! Rate limiting of log lines as the C `*_ratelimited` printers do it: one kernel
+//! `struct ratelimit_state` per call site (C's `DEFINE_RATELIMIT_STATE` with
+//! `DEFAULT_RATELIMIT_INTERVAL` 5 s and `DEFAULT_RATELIMIT_BURST` 10), asked through the
+//! kernel's own `___ratelimit()`. So the semantics are C's exactly: at most a burst per
+//! window, a contended caller neither waits nor takes a line beyond the burst, and the first
+//! caller of a window after drops prints "`func`: N callbacks suppressed".
 
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering::Relaxed};
-use kernel::{bindings, prelude::*, str::CStr};
+use super::raw;
+use core::sync::atomic::{AtomicU8, Ordering};
+use kernel::{bindings, prelude::*, str::CStr, types::Opaque};
 
-/// `DEFAULT_RATELIMIT_INTERVAL`: 5 s, in jiffies as C counts it.
-const INTERVAL_JIFFIES: usize = 5 * bindings::CONFIG_HZ as usize;
-const BURST: u32 = 10;
+/// `RateLimit::state` values.
+const UNINIT: u8 = 0;
+const INITIALISING: u8 = 1;
+const READY: u8 = 2;
 
-/// The tick count, read as C's `jiffies` macro does (one volatile load; cheaper than a
-/// clock read on every refused open).
-fn jiffies() -> usize {
-    // SAFETY: `jiffies` is a kernel global that is always mapped; a volatile word load is
-    // how C reads it, and a torn read cannot happen for an aligned word on this target.
-    unsafe { core::ptr::read_volatile(&raw const bindings::jiffies) }
-}
-
-/// One rate limit window per C call site. Lock-free: C takes the state with a trylock and
-/// drops the line when that fails; here racing callers may only miscount by a line or two,
-/// and a refused open (what an attacker hammers) costs no lock.
+/// The rate limit of one call site.
 pub(crate) struct RateLimit {
-    begin: AtomicUsize,
-    printed: AtomicU32,
-    missed: AtomicU32,
+    limit: Opaque<bindings::ratelimit_state>,
+    /// Whether `limit` is set up. Its spinlock's initialiser depends on the kernel's lock
+    /// debugging options, so it is set up at run time (`init`), once.
+    state: AtomicU8,
 }
+
+// SAFETY: `limit` is written by `init` alone, and only while `state` says `INITIALISING`,
+// which one caller only can set; after `READY` (release/acquire) it is only used through
+// `___ratelimit`, which takes the state's own spinlock.
+unsafe impl Sync for RateLimit {}
 
 impl RateLimit {
-    /// A limit whose first window starts at its first use.
+    /// A limit to be set up with [`RateLimit::init`] before use.
     pub(crate) const fn new() -> Self {
         Self {
-            begin: AtomicUsize::new(0),
-            printed: AtomicU32::new(0),
-            missed: AtomicU32::new(0),
+            limit: Opaque::zeroed(),
+            state: AtomicU8::new(UNINIT),
         }
     }
 
-    /// Whether one more line may be printed. When a window ends with lines dropped, prints
-    /// C's "`func`: N callbacks suppressed" first.
-    pub(crate) fn allow(&self, func: &CStr) -> bool {
-        let now = jiffies();
-        let mut begin = self.begin.load(Relaxed);
-        // As C: 0 means not started (jiffies may pass 0 too; C restarts the window then).
-        if begin == 0 {
-            begin = match self.begin.compare_exchange(0, now, Relaxed, Relaxed) {
-                Ok(_) => now,
-                Err(current) => current,
-            };
-        }
-        // Only the caller that moves the window on resets it and reports the dropped lines.
-        // C: time_is_before_jiffies(begin + interval), which is wrap-safe.
-        if now.wrapping_sub(begin) as isize > INTERVAL_JIFFIES as isize
-            && self
-                .begin
-                .compare_exchange(begin, now, Relaxed, Relaxed)
-                .is_ok()
+    /// Sets the limit up; only the first call does something.
+    pub(crate) fn init(&self) {
+        if self
+            .state
+            .compare_exchange(UNINIT, INITIALISING, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
         {
-            self.printed.store(0, Relaxed);
-            let missed = self.missed.swap(0, Relaxed);
-            if missed != 0 {
-                // SAFETY: a KERN_WARNING format taking a C string and an int, both passed.
-                unsafe {
-                    bindings::_printk(
-                        c"\x014%s: %d callbacks suppressed\n".as_char_ptr(),
-                        func.as_char_ptr(),
-                        missed,
-                    )
-                };
-            }
+            return;
         }
-        if self.printed.fetch_add(1, Relaxed) < BURST {
-            true
-        } else {
-            // Back off so that `printed` cannot wrap however long the window.
-            self.printed.store(BURST, Relaxed);
-            self.missed.fetch_add(1, Relaxed);
-            false
+        // SAFETY: only this caller moved `state` from `UNINIT`, and no caller uses `limit`
+        // before `READY`.
+        unsafe { raw::vfio_rs_ratelimit_init(self.limit.get()) };
+        self.state.store(READY, Ordering::Release);
+    }
+
+    /// Whether one more line may be printed, as C's `__ratelimit()` at a call site in the
+    /// function `func`. A limit not set up yet never limits (as C's with a zero interval).
+    pub(crate) fn allow(&self, func: &CStr) -> bool {
+        if self.state.load(Ordering::Acquire) != READY {
+            return true;
         }
+        // SAFETY: the state is set up (`READY`); `___ratelimit` locks it itself and only
+        // reads `func`, a NUL-terminated string.
+        unsafe { bindings::___ratelimit(self.limit.get(), func.as_char_ptr()) != 0 }
     }
 }

@@ -6,6 +6,7 @@
 //! core entry points the driver calls.
 
 use super::{raw, CTable};
+use crate::policy::Uuid;
 use core::{marker::PhantomData, mem::offset_of, ptr};
 use kernel::{
     bindings, container_of, device,
@@ -27,10 +28,8 @@ pub(crate) trait VfioPciDriver: Sized + Send + Sync + 'static {
 
     /// Creates the per-device data (vfio `init` op), before the core initialises.
     fn init(core: &CoreDevice) -> Result<Self>;
-    /// Opens the device for a user (vfio `open_device`).
+    /// Opens the device for a user (vfio `open_device`); closing is vfio_pci_core's.
     fn open_device(dev: &Device<Self>) -> Result;
-    /// The last user closed it (vfio `close_device`).
-    fn close_device(dev: &Device<Self>);
     /// `VFIO_GROUP_GET_DEVICE_FD` string match: `Ok(false)` is "not this device". `buf` is
     /// the C string vfio copied from the user, without its NUL (it holds none).
     fn match_name(dev: &Device<Self>, buf: &[u8]) -> Result<bool>;
@@ -85,21 +84,25 @@ impl CoreDevice {
         unsafe { (*self.raw_pdev()).is_virtfn() != 0 }
     }
 
-    /// Whether the device is an SR-IOV PF.
-    pub(crate) fn is_physfn(&self) -> bool {
-        // SAFETY: as for `is_virtfn`.
-        unsafe { (*self.raw_pdev()).is_physfn() != 0 }
+    /// The VF token of this device, if vfio_pci_core made one: an SR-IOV PF (C:
+    /// `vdev->vf_token`).
+    pub(crate) fn vf_token(&self) -> Option<&VfToken> {
+        // SAFETY: the core sets `vf_token` when it registers a PF and frees it when it
+        // unregisters it; the field is NULL before (the allocation is zeroed), and nothing
+        // reaches a `CoreDevice` after (`Device::remove` drops the last use first). In between
+        // the token is valid, and `VfToken` is a transparent wrapper of it.
+        unsafe { (*self.as_raw()).vf_token.cast::<VfToken>().as_ref() }
     }
 
-    /// The PF of a VF (the device itself otherwise), as a stable identity.
-    pub(crate) fn physfn_id(&self) -> usize {
-        // SAFETY: the PCI device is valid; `pci_physfn` only reads it.
-        unsafe { raw::vfio_rs_pci_physfn(self.raw_pdev().cast()) as usize }
-    }
-
-    /// This device's identity, comparable with `physfn_id`.
-    pub(crate) fn pdev_id(&self) -> usize {
-        self.raw_pdev() as usize
+    /// The VF token of this VF's PF, if the PF enabled its VFs through vfio_pci_core (C:
+    /// `vdev->sriov_pf_core_dev`, set when the core registers the VF).
+    pub(crate) fn pf_vf_token(&self) -> Option<&VfToken> {
+        // SAFETY: the core sets `sriov_pf_core_dev` when it registers the VF, to a PF that
+        // stays registered (its token allocated) until this VF is removed: unregistering the
+        // PF first disables SR-IOV, which removes its VFs.
+        let pf = unsafe { (*self.as_raw()).sriov_pf_core_dev.as_ref() }?;
+        // SAFETY: as for `vf_token`, on the registered PF.
+        unsafe { pf.vf_token.cast::<VfToken>().as_ref() }
     }
 
     /// `pci_name()`, e.g. `0000:01:10.0`.
@@ -140,6 +143,61 @@ impl CoreDevice {
     }
 }
 
+/// A PF's VF token as vfio_pci_core keeps it, `struct vfio_pci_vf_token` (its layout:
+/// `src/vfio_pci_core_priv.h`). The core allocates it when it registers an SR-IOV PF, counts in
+/// it the PF's open VFs whichever vfio_pci_core driver they are bound to (in
+/// `vfio_pci_core_finish_enable` and `vfio_pci_core_close_device`), and checks VFs bound to
+/// C variant drivers against its UUID (`vfio_pci_core_match_token_uuid`). The driver keeps no
+/// token of its own, only this one: there is no second copy to keep in step.
+#[repr(transparent)]
+pub(crate) struct VfToken(Opaque<raw::vfio_pci_vf_token>);
+
+// A `uuid_t` may be lent as a `Uuid`.
+const _: () = assert!(
+    core::mem::size_of::<Uuid>() == core::mem::size_of::<bindings::uuid_t>()
+        && core::mem::align_of::<Uuid>() == core::mem::align_of::<bindings::uuid_t>()
+);
+
+impl VfToken {
+    /// Takes the token's mutex, as the core does around every use of the token.
+    pub(crate) fn lock(&self) -> VfTokenGuard<'_> {
+        // SAFETY: the core initialised the mutex before the token could be reached.
+        unsafe { bindings::mutex_lock(&raw mut (*self.0.get()).lock) };
+        VfTokenGuard {
+            token: self,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+/// A locked [`VfToken`]; unlocks on drop, on the thread that locked it.
+pub(crate) struct VfTokenGuard<'a> {
+    token: &'a VfToken,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl VfTokenGuard<'_> {
+    /// The token's UUID.
+    pub(crate) fn uuid(&mut self) -> &mut Uuid {
+        // SAFETY: the mutex, which guards `uuid` in the core too, is held for as long as the
+        // borrow; `Uuid` has the size and alignment of `uuid_t` (asserted above).
+        unsafe { &mut *(&raw mut (*self.token.0.get()).uuid).cast::<Uuid>() }
+    }
+
+    /// How many of the PF's VFs are open: the core's count.
+    pub(crate) fn users(&self) -> i32 {
+        // SAFETY: the mutex, which guards `users` in the core too, is held.
+        unsafe { (*self.token.0.get()).users }
+    }
+}
+
+impl Drop for VfTokenGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: locked in `VfToken::lock` on this thread (the guard is not `Send`).
+        unsafe { bindings::mutex_unlock(&raw mut (*self.token.0.get()).lock) };
+    }
+}
+
 /// The allocation vfio manages for one device: the core device first (vfio requires the
 /// `struct vfio_device` at offset 0), then the driver's data.
 #[repr(C)]
@@ -158,11 +216,6 @@ impl<T> core::ops::Deref for Device<T> {
 }
 
 impl<T: VfioPciDriver> Device<T> {
-    /// The driver's per-device data.
-    pub(crate) fn data(&self) -> &T {
-        &self.data
-    }
-
     /// # Safety
     ///
     /// `vdev` is the `vfio_device` of a live allocation made by `probe` with this `T`, whose
@@ -218,16 +271,14 @@ impl<T: VfioPciDriver> Device<T> {
     }
 
     /// Unregisters (which first disables SR-IOV and waits for every user of the device and of
-    /// its VFs to close), runs `unregistered` with no user left, then drops the probe
-    /// reference (PCI `remove`).
+    /// its VFs to close), then drops the probe reference (PCI `remove`).
     ///
     /// # Safety
     ///
     /// As for `from_bound`; `self` is not used after this returns.
-    pub(crate) unsafe fn remove(&self, unregistered: fn(&Self)) {
+    pub(crate) unsafe fn remove(&self) {
         // SAFETY: the device was registered by `probe`.
         unsafe { raw::vfio_pci_core_unregister_device(self.core.as_raw()) };
-        unregistered(self);
         // SAFETY: the probe reference; dropping the last one runs the release op.
         unsafe { raw::vfio_rs_put_device(self.core.vdev()) };
     }
@@ -270,7 +321,7 @@ impl<T: VfioPciDriver> Ops<T> {
         pasid_attach_ioas: iommufd_op!(vfio_iommufd_physical_pasid_attach_ioas),
         pasid_detach_ioas: iommufd_op!(vfio_iommufd_physical_pasid_detach_ioas),
         open_device: Some(Self::open_device),
-        close_device: Some(Self::close_device),
+        close_device: Some(raw::vfio_pci_core_close_device),
         read: Some(raw::vfio_pci_core_read),
         write: Some(raw::vfio_pci_core_write),
         ioctl: Some(raw::vfio_pci_core_ioctl),
@@ -325,17 +376,6 @@ impl<T: VfioPciDriver> Ops<T> {
         // SAFETY: an op after `init`.
         let dev = unsafe { Device::<T>::from_vdev(vdev) };
         from_result(|| T::open_device(dev).map(|()| 0))
-    }
-
-    /// # Safety
-    ///
-    /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a successful `init`, with vfio's arguments.
-    unsafe extern "C" fn close_device(vdev: *mut raw::vfio_device) {
-        // SAFETY: an op after `init`.
-        let dev = unsafe { Device::<T>::from_vdev(vdev) };
-        T::close_device(dev);
-        // SAFETY: the device was opened; vfio holds the dev_set lock.
-        unsafe { raw::vfio_pci_core_close_device(vdev) };
     }
 
     /// # Safety

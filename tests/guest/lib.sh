@@ -65,6 +65,8 @@ if [ "$HOST" = debian ]; then
 	load_core() { modprobe vfio-pci-core && grep -q '^vfio_pci_core ' /proc/modules; }
 	load_c_vfio_pci() { load_core && insmod "$C_MODULE" "$@"; }
 	load_rs_vfio_pci() { modprobe vfio-pci "$@"; }
+	# Debian's kernel builds no vfio_pci_core variant driver that binds any device.
+	load_c_variant() { false; }
 else
 	load_core() {
 		insmod $MODDIR/irqbypass.ko 2>/dev/null
@@ -75,6 +77,11 @@ else
 	load_c_vfio_pci() { load_core && insmod $MODDIR/vfio-pci.ko "$@"; }
 	# load_rs_vfio_pci [params]: this project's module
 	load_rs_vfio_pci() { load_core && insmod /rs/vfio_pci.ko "$@"; }
+	# load_c_variant: virtio-vfio-pci, a C vfio_pci_core variant driver (scripts/rig.sh) that
+	# checks VF tokens with the core's vfio_pci_core_match_token_uuid(); loaded once a boot.
+	load_c_variant() {
+		grep -q '^virtio_vfio_pci ' /proc/modules || { load_core && insmod $MODDIR/virtio-vfio-pci.ko; }
+	}
 fi
 unload_vfio_pci() { rmmod vfio_pci; }
 # Expect the rig's devices where run-vm.sh put them.

@@ -6,6 +6,9 @@ check_rig
 T=/selftests/vfio_vf_token_test
 P=/sys/module/vfio_pci/parameters
 D=/sys/bus/pci/devices
+U1=52ac9bff-3a88-4fbd-901a-0d767c3b6c97
+U2=88594674-90a0-47a9-aea8-9d9b352ac08a
+U3=1c3b3d0e-7a2f-4b41-9f64-3e5a0c2d8b17
 
 vf_of() { basename "$(readlink $D/$1/virtfn$2)"; }
 # rec RUN CASE RESULT: a result of the suite's own steps, kept with the test's REC lines.
@@ -42,8 +45,11 @@ setup() {
 teardown() {
 	echo $HOST_VF > /sys/bus/pci/drivers/vfio-pci/unbind
 	echo 0 > $D/$HOST_PF/sriov_numvfs
-	echo 0 > $D/$PF/sriov_numvfs
-	echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind
+	# The variant cases leave the PF unbound.
+	if [ "$(driver_of $PF)" = vfio-pci ]; then
+		echo 0 > $D/$PF/sriov_numvfs
+		echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind
+	fi
 	echo $PLAIN > /sys/bus/pci/drivers/vfio-pci/unbind
 	rmmod vfio_pci
 }
@@ -66,6 +72,69 @@ run_test() {
 	fi
 }
 
+# limits RUN: the rate limit of the token lines under concurrent refusals (vfio_log_limit): 3
+# threads on each of the six call sites for 12 s, VF0 held open so that the PF needs a token.
+limits() {
+	/selftests/vf_token_tool open:$PF:$U1 >/dev/null
+	run_timed 120 /selftests/vfio_log_limit 12 3 hold=$VF0:$U1 $VF1 $VF1:$U2 $PF $PF:$U2 \
+		$PLAIN:$U1 $HOST_VF:$U1 > /tmp/limits.$1 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/limits.$1
+	awk '$1 == "CHECK" { print "REC ratelimit.concurrent." $2, $3 }' /tmp/limits.$1 >> /tmp/rec.$1
+	[ $rc = 0 ] && ok "$2: at most 10 lines a window per call site, and again in each new window, under concurrent refusals" ||
+		bad "$2: the token lines' rate limit under concurrent refusals"
+}
+
+# variant RUN: VF1 bound to a C vfio_pci_core variant driver (virtio-vfio-pci), whose token
+# check is the core's vfio_pci_core_match_token_uuid(): it must take the token the PF's user
+# set through vfio-pci, and the PF must count it as a VF user. Last, SR-IOV is disabled while
+# that VF is open: the VF's removal waits for its user, and the counts end without a warning.
+variant() {
+	if ! load_c_variant; then
+		if [ "$HOST" = debian ]; then skip "$2: VF bound to a C variant driver (none here)"; return; fi
+		bad "$2: the C variant driver virtio-vfio-pci loads"; return
+	fi
+	# step CASE TOOL-STEP...: the errno of each step, recorded as CASE.1, CASE.2, ...
+	step() {
+		c=$1; shift
+		/selftests/vf_token_tool "$@" | sed -n 's/.* -> //p' | awk -v c="$c" '{ print "REC " c "." NR, $1 }' >> /tmp/rec.$r
+	}
+	r=$1
+	step variant.pf_sets_token open:$PF:$U1
+	rec $r variant.vf1_to_variant $(bind_to $VF1 virtio_vfio_pci && echo 0 || echo EIO)
+	step variant.vf1_tokens open:$VF1 open:$VF1:$U2 open:$VF1:$U1
+	# One process: VF1 open through the variant, then the PF with no, a wrong and the right
+	# token; a new token SET on the PF; VF1 again with it.
+	step variant.vf1_open_then_pf open:$VF1:$U1 open:$PF open:$PF:$U2 open:$PF:$U1 set:$U3 \
+		raw:"$VF1 vf_token=$U3" raw:"$VF1 vf_token=$U1"
+	step variant.after_close open:$PF:$U2 open:$VF1:$U2 open:$VF1:$U3
+	/selftests/vfio_hold $VF1 $U2 > /tmp/hold.$r 2>&1 &
+	holder=$!
+	for i in 1 2 3 4 5 6 7 8 9 10; do grep -q . /tmp/hold.$r && break; sleep 1; done
+	rec $r variant.vf1_held $(grep -q '^held' /tmp/hold.$r && echo 0 || echo EIO)
+	step variant.pf_while_held open:$PF open:$PF:$U2
+	users_are 1 "$2: the PF counts the VF open through the C variant"
+	# SR-IOV disabled while that VF is open: the VF's removal waits for its user to go; then
+	# the PF is unbound, with no VF left (unbinding a PF with VFs warns in 7.3's PCI core).
+	echo 0 > $D/$PF/sriov_numvfs &
+	disable=$!
+	sleep 3
+	rec $r variant.sriov_off_waits $(kill -0 $disable 2>/dev/null && echo 0 || echo EALREADY)
+	kill $holder; wait $holder
+	wait $disable
+	rec $r variant.vfs_removed $( [ ! -e $D/$PF/virtfn0 ] && echo 0 || echo EIO)
+	users_are 0 "$2: the VF user gone, the PF counts none"
+	step variant.pf_after_vf_gone open:$PF
+	rec $r variant.pf_unbound $(write_errno $PF /sys/bus/pci/drivers/vfio-pci/unbind)
+	check "$2: no warning with a VF of a C variant closed under its PF, and the PF unbound" no_splat
+}
+
+# users_are N DESCRIPTION: the PF's vf_token_users is N (Rust driver only; C has no such file).
+users_are() {
+	[ -e $D/$PF/vf_token_users ] || return 0
+	check "$2 (vf_token_users $1)" [ "$(cat $D/$PF/vf_token_users)" = "$1" ]
+}
+
 # table RUN: "case errno[ log: line]" per case, sorted.
 table() {
 	cat /tmp/rec.$1 /tmp/log.$1 | awk '
@@ -83,6 +152,8 @@ for run in c rs; do
 	fi || { bad "$name loads"; continue; }
 	if setup $run; then
 		run_test $run "$name"
+		limits $run "$name"
+		variant $run "$name"
 	else
 		bad "$name: devices bound and VFs created"
 	fi

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_log_limit: the rate limit of the VF token log lines under concurrent refusals, checked
+ * against what C's ___ratelimit() does per call site (DEFINE_RATELIMIT_STATE of
+ * pci_info_ratelimited(): 10 lines per 5 s window). THREADS threads per site have opens
+ * refused on the group path for SECONDS seconds; then, once every window has run out, one
+ * more refusal per site starts a last window. The kernel log of the run is read back:
+ *   burst         every window of a site printed exactly 10 lines while its threads were
+ *                 refusing (thousands of times a window; one that began as they stopped, 1
+ *                 to 10), and the last window 1 line
+ *   windows       every site printed again in each new window: 3 windows at least, their
+ *                 first lines 4.5 s apart at least (the interval is 5 s)
+ *   suppressed    one "vfio_pci_core_match_token_uuid: N callbacks suppressed" line per window
+ *                 that followed a window with drops: per site, one per window but its first
+ *   conservation  every refusal was either printed or counted in one of those N
+ * The end of the refusals is marked in the kernel log ("vfio_log_limit: refusals end"), so
+ * that windows are placed on the log's own clock. Prints "CHECK <name> 0" or
+ * "CHECK <name> EILSEQ" per check and the windows of every site; exits with the number of
+ * failed checks.
+ * Usage: vfio_log_limit SECONDS THREADS [hold=BDF:TOKEN] SITE...
+ *   SITE  BDF or BDF:TOKEN: an open refused with a VF token line; no two sites may log the
+ *         same line (device and message), and nothing else may log VF token lines meanwhile
+ *   hold  a device kept open during the run (a VF, so that its PF needs a token)
+ */
+#include <stdbool.h>
+#include "vfio_stress.h"
+
+#define BURST 10
+#define INTERVAL 5.0
+#define MAX_SITES 8
+#define MAX_LINES 4096
+#define MAX_WINDOWS 16
+#define END_MARK "vfio_log_limit: refusals end"
+
+static struct site {
+	char bdf[16];
+	char str[128];
+	int group;
+	atomic_long refused;
+	atomic_long opened;
+} sites[MAX_SITES];
+static int nsites;
+static double deadline;
+
+/* One group fd per device: a group can be opened once only. */
+static struct { char bdf[16]; int fd; } groups[MAX_SITES + 1];
+static int ngroups;
+
+static int group_of(const char *bdf)
+{
+	int i;
+
+	for (i = 0; i < ngroups; i++)
+		if (!strcmp(groups[i].bdf, bdf))
+			return groups[i].fd;
+	snprintf(groups[ngroups].bdf, sizeof(groups[ngroups].bdf), "%s", bdf);
+	groups[ngroups].fd = vg_open_group(bdf);
+	return groups[ngroups++].fd;
+}
+
+/* BDF[:TOKEN] into the device and its VFIO_GROUP_GET_DEVICE_FD string. */
+static void parse_site(const char *arg, char bdf[16], char str[128])
+{
+	snprintf(bdf, 16, "%.12s", arg);
+	if (strlen(arg) > 13)
+		snprintf(str, 128, "%.12s vf_token=%s", arg, arg + 13);
+	else
+		snprintf(str, 128, "%.12s", arg);
+}
+
+static void refuse_once(struct site *s)
+{
+	int fd = ioctl(s->group, VFIO_GROUP_GET_DEVICE_FD, s->str);
+
+	if (fd >= 0) {
+		close(fd);
+		atomic_fetch_add(&s->opened, 1);
+	} else {
+		atomic_fetch_add(&s->refused, 1);
+	}
+}
+
+static void *hammer(void *arg)
+{
+	struct site *s = arg;
+
+	while (now() < deadline)
+		refuse_once(s);
+	return NULL;
+}
+
+/* The VF token lines of the run, by text. */
+static struct key {
+	char text[192];
+	double at[MAX_LINES];
+	int n;
+} keys[MAX_SITES + 1];
+static int nkeys;
+static long suppressed_lines, suppressed_sum;
+static int overflow;
+static double refusals_end = -1;
+
+static void read_log(int kmsg)
+{
+	char buf[2048], *msg;
+	double ts;
+	ssize_t n;
+	long m;
+	int i;
+
+	for (;;) {
+		n = read(kmsg, buf, sizeof(buf) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on with the next */
+		if (n <= 0)
+			break;
+		buf[n] = 0;
+		msg = strchr(buf, ';');
+		if (!msg || sscanf(buf, "%*d,%*d,%lf", &ts) != 1)
+			continue;
+		ts /= 1e6;
+		msg++;
+		msg[strcspn(msg, "\n")] = 0;
+		if (sscanf(msg, "vfio_pci_core_match_token_uuid: %ld callbacks suppressed", &m) == 1) {
+			suppressed_lines++;
+			suppressed_sum += m;
+			continue;
+		}
+		if (strstr(msg, END_MARK)) {
+			refusals_end = ts;
+			continue;
+		}
+		if (!strstr(msg, "VF token"))
+			continue;
+		for (i = 0; i < nkeys && strcmp(keys[i].text, msg); i++)
+			;
+		if (i == nkeys) {
+			if (nkeys == MAX_SITES + 1) {
+				overflow = 1;
+				continue;
+			}
+			snprintf(keys[nkeys++].text, sizeof(keys[0].text), "%s", msg);
+		}
+		if (keys[i].n == MAX_LINES)
+			overflow = 1;
+		else
+			keys[i].at[keys[i].n++] = ts;
+	}
+}
+
+static int check(const char *name, bool ok)
+{
+	printf("CHECK %s %s\n", name, ok ? "0" : "EILSEQ");
+	return !ok;
+}
+
+int main(int argc, char **argv)
+{
+	bool burst = true, windows = true;
+	long refused = 0, opened = 0, lines = 0, expect_suppressed = 0;
+	pthread_t tids[MAX_SITES * 16];
+	int nthreads = 0, threads, kmsg, mark, held = -1, a, i, t, fails = 0;
+	double seconds;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 4) {
+		fprintf(stderr, "usage: vfio_log_limit SECONDS THREADS [hold=BDF:TOKEN] SITE...\n");
+		return 2;
+	}
+	seconds = atof(argv[1]);
+	threads = atoi(argv[2]);
+	if (threads < 1 || threads > 16)
+		return 2;
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (kmsg < 0) {
+		perror("/dev/kmsg");
+		return 2;
+	}
+	for (a = 3; a < argc; a++) {
+		char bdf[16];
+
+		if (!strncmp(argv[a], "hold=", 5)) {
+			const char *spec = argv[a] + 5;
+			int group;
+
+			snprintf(bdf, sizeof(bdf), "%.12s", spec);
+			group = group_of(bdf);
+			held = group < 0 ? -errno :
+			       vg_open_device(group, bdf, strlen(spec) > 13 ? spec + 13 : NULL);
+			if (held < 0) {
+				printf("hold %s: %s\n", bdf, vg_errname(-held));
+				return 2;
+			}
+			continue;
+		}
+		if (nsites == MAX_SITES)
+			return 2;
+		parse_site(argv[a], sites[nsites].bdf, sites[nsites].str);
+		sites[nsites].group = group_of(sites[nsites].bdf);
+		if (sites[nsites].group < 0) {
+			printf("group of %s: %s\n", sites[nsites].bdf, strerror(errno));
+			return 2;
+		}
+		nsites++;
+	}
+	/* Every window of the runs before has run out: each site starts a new one. */
+	sleep(6);
+	lseek(kmsg, 0, SEEK_END);
+	deadline = now() + seconds;
+	for (i = 0; i < nsites; i++)
+		for (t = 0; t < threads; t++)
+			if (!pthread_create(&tids[nthreads], NULL, hammer, &sites[i]))
+				nthreads++;
+	for (t = 0; t < nthreads; t++)
+		pthread_join(tids[t], NULL);
+	mark = open("/dev/kmsg", O_WRONLY);
+	if (mark < 0 || write(mark, END_MARK "\n", strlen(END_MARK) + 1) < 0)
+		perror("/dev/kmsg");
+	if (mark >= 0)
+		close(mark);
+	sleep(6);
+	for (i = 0; i < nsites; i++)
+		refuse_once(&sites[i]);
+	usleep(500000);
+	read_log(kmsg);
+	if (held >= 0)
+		close(held);
+
+	for (i = 0; i < nsites; i++) {
+		printf("site \"%s\": %ld refused, %ld opened\n", sites[i].str,
+		       atomic_load(&sites[i].refused), atomic_load(&sites[i].opened));
+		refused += atomic_load(&sites[i].refused);
+		opened += atomic_load(&sites[i].opened);
+	}
+	for (i = 0; i < nkeys; i++) {
+		struct key *k = &keys[i];
+		double start[MAX_WINDOWS];
+		int size[MAX_WINDOWS], nw = 0, l, w;
+
+		for (l = 0; l < k->n; l++) {
+			if (!l || k->at[l] - k->at[l - 1] > INTERVAL / 2) {
+				if (nw == MAX_WINDOWS)
+					break;
+				start[nw] = k->at[l];
+				size[nw++] = 0;
+			}
+			size[nw - 1]++;
+		}
+		lines += k->n;
+		expect_suppressed += nw - 1;
+		printf("line \"%s\": %d lines, windows", k->text, k->n);
+		for (w = 0; w < nw; w++)
+			printf(" %d@+%.2fs", size[w], start[w] - start[0]);
+		printf(" (refusals ended at +%.2fs)\n", nw ? refusals_end - start[0] : 0);
+		for (w = 0; w < nw; w++) {
+			if (start[w] > refusals_end)
+				burst &= w == nw - 1 && size[w] == 1;
+			else if (start[w] < refusals_end - 0.1)
+				burst &= size[w] == BURST;
+			else
+				burst &= size[w] <= BURST;
+		}
+		windows &= nw >= 3;
+		for (w = 1; w < nw; w++)
+			windows &= start[w] - start[w - 1] >= INTERVAL - 0.5;
+	}
+	printf("%ld refused, %ld opened; %ld lines, %ld suppressed lines counting %ld\n",
+	       refused, opened, lines, suppressed_lines, suppressed_sum);
+	fails += check("sites", nkeys == nsites && !opened && !overflow && refusals_end >= 0);
+	fails += check("burst", nkeys && burst);
+	fails += check("windows", nkeys && windows);
+	fails += check("suppressed", suppressed_lines == expect_suppressed);
+	fails += check("conservation", refused == lines + suppressed_sum);
+	return fails;
+}
