@@ -15,6 +15,16 @@ PF=0000:01:00.0
 HOST_PF=0000:02:00.0
 PLAIN=0000:03:00.0
 MODDIR=/lib/modules/rig
+# Where the suites look: devices, the module's parameters, the driver.
+D=/sys/bus/pci/devices
+P=/sys/module/vfio_pci/parameters
+DRV=/sys/bus/pci/drivers/vfio-pci
+# The four VF token log lines of C vfio_pci_core, which the Rust driver prints the same
+# (tests/guest/bin/vfio_vf_token_test.c has them too, as C strings).
+LINE_REQUIRED="VF token required to access device"
+LINE_INCORRECT="Incorrect VF token provided for device"
+LINE_PF_NOT_BOUND="VF token incorrectly provided, PF not bound to vfio-pci"
+LINE_NOT_PF_OR_VF="VF token incorrectly provided, not a PF or VF"
 
 # ktap_result LINE-START DESCRIPTION [DIRECTIVE]: "#" would start a directive, so it is not kept
 # in a description.
@@ -28,6 +38,33 @@ ktap_totals() {
 	echo "# Totals: pass:$PASS fail:$FAIL xfail:0 xpass:0 skip:$SKIP error:0"
 }
 verdict() { ktap_totals; }
+# kselftest LABEL SECONDS OUT CMD...: runs a kselftest program (its own KTAP to OUT) under
+# run_timed; prints its exit status and totals as a diagnostic, and the lines that tell why
+# when it failed. Sets KS_RC and KS_TOTALS ("pass:N fail:N ..." of its "# Totals:" line).
+kselftest() {
+	ks_label=$1 ks_secs=$2 ks_out=$3; shift 3
+	run_timed "$ks_secs" "$@" > "$ks_out" 2>&1
+	KS_RC=$?
+	KS_TOTALS=$(grep '^# Totals:' "$ks_out" | tail -n1)
+	KS_TOTALS=${KS_TOTALS#"# Totals: "}
+	echo "# $ks_label: exit $KS_RC, ${KS_TOTALS:-no totals}"
+	case $KS_RC in
+	0|4) ;;
+	*) { grep -E '^(not ok|#  +FAIL|# .*([Ee]xpected|kernel logged))' "$ks_out" | head -n 60
+	     [ -n "$KS_TOTALS" ] || tail -n 20 "$ks_out"; } | sed 's/^/#   /' ;;
+	esac
+}
+# kselftest_count FIELD: pass, fail or skip of the last kselftest's totals.
+kselftest_count() { echo "$KS_TOTALS" | sed -n "s/.*\b$1:\([0-9]*\).*/\1/p"; }
+# kselftest_report DESCRIPTION: the last kselftest as one result: ok on exit 0, SKIP on
+# kselftest's KSFT_SKIP (4), not ok otherwise.
+kselftest_report() {
+	case $KS_RC in
+	0) ok "$1 ($KS_TOTALS)" ;;
+	4) skip "$1 ($KS_TOTALS)" ;;
+	*) bad "$1 (exit $KS_RC, ${KS_TOTALS:-no totals})" ;;
+	esac
+}
 # kunit_check SUITE...: one result per KUnit suite, read from the kernel's KUnit output (KTAP
 # in the kernel log): the suite's own result line "ok N SUITE" and its count line
 # "# SUITE: pass:N fail:N skip:N total:N". The last report of each suite counts (every load

@@ -11,7 +11,6 @@
 # (VF counts of the NVMe series; a count above sriov_totalvfs is capped to it).
 . /tests/lib.sh
 check_rig
-D=/sys/bus/pci/devices
 TOKEN=2f6e5b1c-8d4a-4e07-9c3b-71a0d5e4f812
 arg() { sed -n "s/.*rig\.$1=\([0-9]*\).*/\1/p" /proc/cmdline; }
 ROUNDS=$(arg rounds) ITERS=$(arg iters) OPEN_ITERS=$(arg open_iters) PROBE_ITERS=$(arg probe_iters)
@@ -50,7 +49,7 @@ vf0_of() {
 enable_vfs() {
 	echo $2 > $D/$1/sriov_numvfs || return 1
 	for vf in $D/$1/virtfn*; do
-		[ $vf/driver -ef /sys/bus/pci/drivers/vfio-pci ] || { echo "  $vf not on vfio-pci"; return 1; }
+		[ $vf/driver -ef $DRV ] || { echo "  $vf not on vfio-pci"; return 1; }
 		echo > $vf/reset_method || return 1
 	done
 }
@@ -136,7 +135,7 @@ round() {
 teardown() {
 	for p in $PF $NVME; do
 		echo 0 > $D/$p/sriov_numvfs 2>/dev/null
-		[ "$(driver_of $p)" = vfio-pci ] && echo $p > /sys/bus/pci/drivers/vfio-pci/unbind
+		[ "$(driver_of $p)" = vfio-pci ] && echo $p > $DRV/unbind
 	done
 	rmmod vfio_pci 2>/dev/null
 }

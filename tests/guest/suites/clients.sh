@@ -7,7 +7,6 @@
 # same boot: outcomes, the clients' own words about the open, and the driver's token log lines
 # must be the same.
 . /tests/lib.sh
-D=/sys/bus/pci/devices
 T1=4a5e1c44-2f1b-4d38-9c5f-2b8f3e0a7d11
 T2=0d8c7b6a-5e4f-4a3b-8c2d-1e0f9a8b7c6d
 # Unbuffered: readiness is read from the output. No hugepages in the guest; IOVA = VA. Two
@@ -153,7 +152,7 @@ check "C vfio-pci: driverctl and devbind bind, T1 opens (DPDK, QEMU), T2 and no 
 check "every client step as with C" cmp -s /tmp/steps.c /tmp/steps.rs
 check "the clients' own words about each open as with C" cmp -s /tmp/words.c /tmp/words.rs
 check "the driver's VF token log lines as C's ($(wc -l < /tmp/log.c))" sh -c \
-	"grep -q 'VF token required' /tmp/log.c && grep -q 'Incorrect VF token' /tmp/log.c && cmp -s /tmp/log.c /tmp/log.rs"
+	"grep -q '$LINE_REQUIRED' /tmp/log.c && grep -q '$LINE_INCORRECT' /tmp/log.c && cmp -s /tmp/log.c /tmp/log.rs"
 check "vf_token_users is 1 while testpmd holds the VF (C has no such file: $(cat /tmp/users-dpdk.c))" \
 	sh -c "[ \"\$(cat /tmp/users-dpdk.rs)\" = 1 ]"
 check "vf_token_users is 1 while QEMU holds the VF" sh -c "[ \"\$(cat /tmp/users-qemu.rs)\" = 1 ]"

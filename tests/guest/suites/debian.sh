@@ -6,8 +6,6 @@
 # and the product checks: modprobe picks the Rust module, parameters as C's, SR-IOV, the
 # dma-buf export of BARs (a branch only kernels with CONFIG_VFIO_PCI_DMABUF compile).
 . /tests/lib.sh
-P=/sys/module/vfio_pci/parameters
-D=/sys/bus/pci/devices
 check "kernel is Debian's own ($(uname -r))" sh -c 'uname -v | grep -q Debian'
 # No udev here: the NIC drivers the rig expects for its second igb and the e1000e.
 modprobe igb && modprobe e1000e
@@ -39,7 +37,7 @@ check "3 VFs through sriov_numvfs" sh -c "echo 3 > $D/$PF/sriov_numvfs"
 VF0=$(basename "$(readlink $D/$PF/virtfn0)")
 check "VFs bound to vfio-pci" sh -c "[ \"$(driver_of $VF0)\" = vfio-pci ] && [ \"$(driver_of "$(basename "$(readlink $D/$PF/virtfn2)")")\" = vfio-pci ]"
 echo 0 > $D/$PF/sriov_numvfs
-echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind
+echo $PF > $DRV/unbind
 rmmod vfio_pci
 
 # Upstream vfio_pci_sriov_uapi_test, unmodified: its iommufd variants need CONFIG_IOMMUFD,
@@ -49,12 +47,10 @@ for run in c rs; do
 	bind_to $PF vfio-pci || bad "$run: PF binds"
 	# Dma-buf export of BAR slices (CONFIG_VFIO_PCI_DMABUF is on here, not in the rig).
 	vfio_dmabuf $PF > /tmp/dmabuf.$run 2>&1
-	run_timed 300 /selftests/vfio_pci_sriov_uapi_test $PF > /tmp/uapi.$run 2>&1
-	rc=$?
-	echo "# vfio_pci_sriov_uapi_test ($run): exit $rc, $(grep '^# Totals:' /tmp/uapi.$run | tail -n1)"
-	grep -q '^# Totals:' /tmp/uapi.$run || tail -n 20 /tmp/uapi.$run | sed 's/^/# /'
+	# Its iommufd cases fail here for both drivers: compared below, not reported as a result.
+	kselftest "vfio_pci_sriov_uapi_test ($run)" 300 /tmp/uapi.$run /selftests/vfio_pci_sriov_uapi_test $PF
 	grep -E '^(ok|not ok) ' /tmp/uapi.$run | sed 's/^\(ok\|not ok\) [0-9]* /\1 /' > /tmp/uapi-cases.$run
-	echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind
+	echo $PF > $DRV/unbind
 	rmmod vfio_pci
 done
 check "vfio_pci_sriov_uapi_test: every case as with C ($(grep -c '^ok' /tmp/uapi-cases.c) pass, $(grep -c '^not ok' /tmp/uapi-cases.c) fail for C)" \

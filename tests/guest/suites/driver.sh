@@ -5,7 +5,6 @@ check_rig
 T=/selftests/vf_token_tool
 U1=52ac9bff-3a88-4fbd-901a-0d767c3b6c97
 U2=88594674-90a0-47a9-aea8-9d9b352ac08a
-P=/sys/module/vfio_pci/parameters
 
 check "Rust vfio_pci loads" load_rs_vfio_pci
 kunit_check vfio_pci_rs_token vfio_pci_rs_ids
@@ -57,27 +56,26 @@ check "VF of a PF bound to host igb refuses a token" sh -c "
 	{ [ -L /sys/bus/pci/devices/\$HVF/driver ] && echo \$HVF > /sys/bus/pci/devices/\$HVF/driver/unbind; true; } &&
 	echo \$HVF > /sys/bus/pci/drivers_probe &&
 	$T open:\$HVF:$U1=EINVAL open:\$HVF=0; r=\$?; echo 0 > /sys/bus/pci/devices/$HOST_PF/sriov_numvfs; exit \$r"
-check "log line: VF token required" sh -c "dmesg | grep -q 'vfio-pci $VF0: VF token required to access device'"
-check "log line: Incorrect VF token" sh -c "dmesg | grep -q 'vfio-pci $VF0: Incorrect VF token provided for device'"
-check "log line: not a PF or VF" sh -c "dmesg | grep -q 'VF token incorrectly provided, not a PF or VF'"
-check "log line: PF not bound to vfio-pci" sh -c "dmesg | grep -q 'VF token incorrectly provided, PF not bound to vfio-pci'"
+check "log line: VF token required" sh -c "dmesg | grep -q 'vfio-pci $VF0: $LINE_REQUIRED'"
+check "log line: Incorrect VF token" sh -c "dmesg | grep -q 'vfio-pci $VF0: $LINE_INCORRECT'"
+check "log line: not a PF or VF" sh -c "dmesg | grep -q '$LINE_NOT_PF_OR_VF'"
+check "log line: PF not bound to vfio-pci" sh -c "dmesg | grep -q '$LINE_PF_NOT_BOUND'"
 check "no token in the kernel log" sh -c "! dmesg | grep -qi -e $U1 -e $U2"
 check "users back to 0 after the processes exited" sh -c "[ \"\$(cat /sys/bus/pci/devices/$PF/vf_token_users)\" = 0 ]"
 check "VFs removed" sh -c "echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs"
 
 # The upstream selftest, unmodified, against the Rust driver.
-run_timed 300 /selftests/vfio_pci_sriov_uapi_test $PF > /tmp/uapi.out 2>&1; rc=$?
-echo "# vfio_pci_sriov_uapi_test (Rust driver): exit $rc, $(grep '^# Totals' /tmp/uapi.out)"
-[ $rc = 0 ] && ok "upstream vfio_pci_sriov_uapi_test passes against the Rust driver" || { cat /tmp/uapi.out; bad "upstream vfio_pci_sriov_uapi_test against the Rust driver"; }
+kselftest "vfio_pci_sriov_uapi_test (Rust driver)" 300 /tmp/uapi.out /selftests/vfio_pci_sriov_uapi_test $PF
+kselftest_report "upstream vfio_pci_sriov_uapi_test against the Rust driver"
 
-check "PF unbinds" sh -c "echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind"
-check "plain NIC unbinds" sh -c "echo $PLAIN > /sys/bus/pci/drivers/vfio-pci/unbind"
+check "PF unbinds" sh -c "echo $PF > $DRV/unbind"
+check "plain NIC unbinds" sh -c "echo $PLAIN > $DRV/unbind"
 check "module unloads" rmmod vfio_pci
 echo > /sys/bus/pci/devices/$PLAIN/driver_override
 check "ids=8086:10d3 binds the e1000e at load, without driver_override" sh -c "
 	insmod /rs/vfio_pci.ko ids=8086:10d3 && [ \"\$(basename \$(readlink /sys/bus/pci/devices/$PLAIN/driver))\" = vfio-pci ] &&
 	dmesg | grep -q 'vfio_pci: add \[8086:10d3\[ffffffff:ffffffff\]\] class 0x000000/00000000' &&
-	echo $PLAIN > /sys/bus/pci/drivers/vfio-pci/unbind && rmmod vfio_pci"
+	echo $PLAIN > $DRV/unbind && rmmod vfio_pci"
 check "with C vfio-pci loaded, the Rust module refuses to load" sh -c "insmod $MODDIR/vfio-pci.ko && ! insmod /rs/vfio_pci.ko 2>/dev/null && rmmod vfio_pci"
 
 # ids=: hostile strings given to C vfio-pci and to the Rust module, one load each; what each

@@ -4,8 +4,6 @@
 . /tests/lib.sh
 check_rig
 T=/selftests/vfio_vf_token_test
-P=/sys/module/vfio_pci/parameters
-D=/sys/bus/pci/devices
 U1=52ac9bff-3a88-4fbd-901a-0d767c3b6c97
 U2=88594674-90a0-47a9-aea8-9d9b352ac08a
 U3=1c3b3d0e-7a2f-4b41-9f64-3e5a0c2d8b17
@@ -43,14 +41,14 @@ setup() {
 }
 
 teardown() {
-	echo $HOST_VF > /sys/bus/pci/drivers/vfio-pci/unbind
+	echo $HOST_VF > $DRV/unbind
 	echo 0 > $D/$HOST_PF/sriov_numvfs
 	# The variant cases leave the PF unbound.
 	if [ "$(driver_of $PF)" = vfio-pci ]; then
 		echo 0 > $D/$PF/sriov_numvfs
-		echo $PF > /sys/bus/pci/drivers/vfio-pci/unbind
+		echo $PF > $DRV/unbind
 	fi
-	echo $PLAIN > /sys/bus/pci/drivers/vfio-pci/unbind
+	echo $PLAIN > $DRV/unbind
 	rmmod vfio_pci
 }
 
@@ -58,18 +56,11 @@ teardown() {
 # /tmp/log.RUN.
 run_test() {
 	echo "# devices: PF=$PF VF0=$VF0 VF1=$VF1 PLAIN=$PLAIN HOST_VF=$HOST_VF"
-	run_timed 900 env PF=$PF VF0=$VF0 VF1=$VF1 PLAIN=$PLAIN HOST_VF=$HOST_VF $T > /tmp/out.$1 2>&1
-	rc=$?
+	kselftest "vfio_vf_token_test ($2)" 900 /tmp/out.$1 \
+		env PF=$PF VF0=$VF0 VF1=$VF1 PLAIN=$PLAIN HOST_VF=$HOST_VF $T
 	grep '^REC ' /tmp/out.$1 >> /tmp/rec.$1
 	grep '^LOG ' /tmp/out.$1 > /tmp/log.$1
-	totals=$(grep '^# Totals:' /tmp/out.$1 | tail -n1)
-	echo "# vfio_vf_token_test ($2): exit $rc, ${totals#\# }"
-	if [ $rc = 0 ]; then
-		ok "token kselftest against $2 (${totals#\# Totals: })"
-	else
-		grep -E '^(not ok|#  +FAIL|# .*(Expected|expected|kernel logged)|  )' /tmp/out.$1 | head -n 80
-		bad "token kselftest against $2 (${totals#\# Totals: })"
-	fi
+	kselftest_report "token kselftest against $2"
 }
 
 # limits RUN: the rate limit of the token lines under concurrent refusals (vfio_log_limit): 3
@@ -125,7 +116,7 @@ variant() {
 	rec $r variant.vfs_removed $( [ ! -e $D/$PF/virtfn0 ] && echo 0 || echo EIO)
 	users_are 0 "$2: the VF user gone, the PF counts none"
 	step variant.pf_after_vf_gone open:$PF
-	rec $r variant.pf_unbound $(write_errno $PF /sys/bus/pci/drivers/vfio-pci/unbind)
+	rec $r variant.pf_unbound $(write_errno $PF $DRV/unbind)
 	check "$2: no warning with a VF of a C variant closed under its PF, and the PF unbound" no_splat
 }
 
@@ -174,12 +165,12 @@ awk '
 			printf "# differs: %s\n#   C:    %s\n#   Rust: %s\n", k,
 				(k in c) ? c[k] : "(no such case)", (k in r) ? r[k] : "(no such case)"
 		}
-		printf "differential: %d cases, %d identical\n", n, same
+		printf "# differential: %d cases, %d identical\n", n, same
 		exit (n == 0 || n != same)
 	}' /tmp/table.c /tmp/table.rs > /tmp/differential
 rc=$?
 cat /tmp/differential
-[ $rc = 0 ] && ok "$(tail -n1 /tmp/differential)" || bad "$(tail -n1 /tmp/differential)"
+verdict_line=$(tail -n1 /tmp/differential); [ $rc = 0 ] && ok "${verdict_line#"# "}" || bad "${verdict_line#"# "}"
 
 # The distinct VF token log lines of each run, with their BDF.
 for run in c rs; do
@@ -187,10 +178,10 @@ for run in c rs; do
 done
 sed 's/^/# C logged: /' /tmp/lines.c
 check "C vfio-pci logged each of the four VF token lines" sh -c "
-	grep -q 'VF token required to access device' /tmp/lines.c &&
-	grep -q 'Incorrect VF token provided for device' /tmp/lines.c &&
-	grep -q 'VF token incorrectly provided, PF not bound to vfio-pci' /tmp/lines.c &&
-	grep -q 'VF token incorrectly provided, not a PF or VF' /tmp/lines.c"
+	grep -q '$LINE_REQUIRED' /tmp/lines.c &&
+	grep -q '$LINE_INCORRECT' /tmp/lines.c &&
+	grep -q '$LINE_PF_NOT_BOUND' /tmp/lines.c &&
+	grep -q '$LINE_NOT_PF_OR_VF' /tmp/lines.c"
 if cmp -s /tmp/lines.c /tmp/lines.rs; then
 	ok "the Rust driver logged the same $(wc -l < /tmp/lines.c) distinct VF token lines"
 else

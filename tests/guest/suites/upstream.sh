@@ -19,17 +19,13 @@ echo 64 > /proc/sys/vm/nr_hugepages
 run_all() {
 	label=$1
 	: > /tmp/res.$label
-	bash /selftests/scripts/setup.sh $PF > /tmp/setup.$label 2>&1 || { cat /tmp/setup.$label; bad "$label: upstream setup.sh $PF"; return; }
+	bash /selftests/scripts/setup.sh $PF > /tmp/setup.$label 2>&1 || { sed "s/^/# /" /tmp/setup.$label; bad "$label: upstream setup.sh $PF"; return; }
 	for t in $TESTS; do
 		t0=$(date +%s)
-		run_timed 900 bash /selftests/scripts/run.sh /selftests/$t > /tmp/$t.$label 2>&1
-		rc=$?
-		echo "# $label: $t exit $rc in $(( $(date +%s) - t0 ))s"
-		totals=$(grep '^# Totals:' /tmp/$t.$label | tail -n1)
-		p=$(echo "$totals" | sed -n 's/.* pass:\([0-9]*\).*/\1/p')
-		s=$(echo "$totals" | sed -n 's/.* skip:\([0-9]*\).*/\1/p')
-		f=$(echo "$totals" | sed -n 's/.* fail:\([0-9]*\).*/\1/p')
-		case $rc in 0) st=pass ;; 4) st=skip ;; *) st="fail($rc)" ;; esac
+		kselftest "$label: $t" 900 /tmp/$t.$label bash /selftests/scripts/run.sh /selftests/$t
+		echo "# $label: $t took $(( $(date +%s) - t0 ))s"
+		case $KS_RC in 0) st=pass ;; 4) st=skip ;; *) st="fail($KS_RC)" ;; esac
+		p=$(kselftest_count pass) s=$(kselftest_count skip) f=$(kselftest_count fail)
 		echo "$t $st ${p:-0} ${s:-0} ${f:-0}" >> /tmp/res.$label
 	done
 	bash /selftests/scripts/cleanup.sh > /dev/null 2>&1
@@ -60,7 +56,7 @@ for t in $TESTS; do
 		bad "$t: Rust skips $rsk cases, C skips $cs" ;;
 	skip) [ "$cst" = skip ] && skip "$t: skipped by both drivers: $(grep -m1 -i 'skip' /tmp/$t.rs)" ||
 		bad "$t skipped with Rust but $cst with C" ;;
-	*) tail -n 30 /tmp/$t.rs; bad "$t fails against the Rust driver ($rst)" ;;
+	*) tail -n 30 /tmp/$t.rs | sed "s/^/#   /"; bad "$t fails against the Rust driver ($rst)" ;;
 	esac
 	case $cst in fail*) echo "# note: $t fails against the C driver too ($cst)"; [ -f /tmp/$t.c ] && tail -n 15 /tmp/$t.c | sed 's/^/#   /' ;; esac
 done
