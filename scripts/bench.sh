@@ -3,7 +3,7 @@
 # tests/guest/suites/bench.sh, tool tests/guest/bin/vfio_bench.c, report
 # scripts/bench-report.py). Prints per metric the C and Rust medians (median over rounds of
 # each round's median) and the ratio Rust/C with its min-max over rounds; writes the same as
-# JSON to results/bench-<date>.json and the scaling plot to results/bench-<date>.png.
+# JSON to results/bench-<date>-<kernel>.json and the scaling plot to results/bench-<date>-<kernel>.png.
 # Usage: [BENCH_ROUNDS=5] [BENCH_ITERS=1000] [BENCH_OPEN_ITERS=100] [BENCH_SCALE_ITERS=200]
 #        [BENCH_CLOCK=icount|host] [BENCH_NVME_VFS=255] [BENCH_NVME_POINTS=1,4,16,64,255]
 #        [BENCH_KERNEL=bench|rig|debian] [BENCH_SCALE_PATHS=cdev,group] scripts/bench.sh
@@ -13,7 +13,9 @@
 # module DKMS built there with Debian's rustc (scripts/debian/guest.sh). Metrics the kernel
 # cannot run (Debian's: no IOMMUFD, so no vfio cdev) are reported as not available.
 # BENCH_SCALE_PATHS: the paths the scaling series open VFs on (default: cdev, or group where
-# the kernel has no vfio cdev).
+# the kernel has no vfio cdev). BENCH_APPEND: extra words for the guest's kernel command line
+# (e.g. mitigations=off, to measure what a runtime switch of the kernel costs). RIG_TAG=NAME:
+# log and VM files named bench-NAME (scripts/run-vm.sh), so that two benches can run at once.
 # BENCH_OPEN_ITERS: iterations of the two open/close metrics that reset the VF (two FLRs,
 # 208 ms of guest time, ~60 ms of host time each under icount); BENCH_SCALE_ITERS: of each
 # point of the scaling series. 1000 for both adds ~45 min of VM time to the ~25 min. BENCH_CLOCK=icount (default) runs QEMU with -icount shift=0,sleep=off:
@@ -57,7 +59,7 @@ timeout_s=$((600 + rounds * 2 * (open_iters * 2 * 35 / 100 + (iters * 2 + scale_
 set +e
 t0=$(date +%s)
 RIG_VARIANT=$variant RIG_QEMU_ARGS="$clock_args $nvme_args" \
-RIG_APPEND="rig.rounds=$rounds rig.iters=$iters rig.open_iters=$open_iters rig.scale_iters=$scale_iters rig.nvme_points=$nvme_points${scale_paths:+ rig.scale_paths=$scale_paths}" \
+RIG_APPEND="rig.rounds=$rounds rig.iters=$iters rig.open_iters=$open_iters rig.scale_iters=$scale_iters rig.nvme_points=$nvme_points${scale_paths:+ rig.scale_paths=$scale_paths}${BENCH_APPEND:+ $BENCH_APPEND}" \
 	"$here/run-vm.sh" bench "$timeout_s"
 vm_rc=$?
 vm_seconds=$(($(date +%s) - t0))
@@ -85,14 +87,15 @@ else
 fi
 rs_text=$(text_of "$rs_ko") c_text=$(text_of "$c_ko")
 mkdir -p "$TOP/results"
-out=$TOP/results/bench-$(date +%Y%m%d-%H%M%S)
+out=$TOP/results/bench-$(date +%Y%m%d-%H%M%S)-$variant${RIG_TAG:+-$RIG_TAG}
 cat > "$out.meta" <<JSON
-{"rounds": $rounds, "iters": $iters, "open_iters": $open_iters, "scale_iters": $scale_iters, "clock": "$clock", "kernel": "$variant",
+{"rounds": $rounds, "iters": $iters, "open_iters": $open_iters, "scale_iters": $scale_iters, "clock": "$clock", "kernel": "$variant", "append": "${BENCH_APPEND:-}",
  "nvme_vfs": $nvme_vfs, "nvme_points": [$nvme_points], "vm_exit": $vm_rc, "vm_seconds": $vm_seconds,
  "text_bytes": {"c": $c_text, "rs": $rs_text}}
 JSON
 # Debian's python3 (setup.sh installs python3-matplotlib for it), not one earlier in PATH.
-/usr/bin/python3 "$here/bench-report.py" "$CACHE/logs/bench.log" "$out.json" "$out.png" "$out.meta"
+log=$CACHE/logs/bench${RIG_TAG:+-$RIG_TAG}.log
+/usr/bin/python3 "$here/bench-report.py" "$log" "$out.json" "$out.png" "$out.meta"
 rm -f "$out.meta"
 echo "bench: VM run ${vm_seconds}s, clock $clock"
-[ "$vm_rc" = 0 ] || { echo "bench: the VM run reported failures (log: $CACHE/logs/bench.log)"; exit 1; }
+[ "$vm_rc" = 0 ] || { echo "bench: the VM run reported failures (log: $log)"; exit 1; }
