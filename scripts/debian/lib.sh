@@ -8,10 +8,9 @@
 DEB_SUITE=trixie
 DEB_KREL=${DEB_KREL:-7.3.4+deb13-amd64}
 DEB_KSRC=linux-source-$KVER
-# Its real path: the prepared tree records absolute paths, and the chroot sees only this one
-# (a cache may share its Debian folder with another through a symlink).
-mkdir -p "$CACHE/debian"
-DEBDIR=$(realpath "$CACHE/debian")
+# Its real path: the chroot binds it, and the prepared tree records where it was made (a cache
+# reached through a symlink must resolve to the same paths inside the chroot as outside).
+DEBDIR=$(realpath -m "$CACHE/debian")
 DEB_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
 die() { echo "${0##*/}: $*" >&2; exit 1; }

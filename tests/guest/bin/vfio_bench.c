@@ -15,10 +15,12 @@
  *   no_token           VFIO_GROUP_GET_DEVICE_FD with the bare VF name (EACCES expected)
  *   cdev_open_close    open /dev/vfio/devices/vfioX + VFIO_DEVICE_BIND_IOMMUFD with
  *                      VFIO_DEVICE_BIND_FLAG_TOKEN + close
- * HOLD=K: the VFs virtfn1..virtfnK of PF are kept open (cdev, with the token) while the
- * metrics run: the scaling points. TAG is appended to each metric's name.
+ * HOLD=K: the VFs virtfn1..virtfnK of PF are kept open (with the token) while the metrics
+ * run: the scaling points. They are held through their cdevs when cdev_open_close is selected,
+ * else through their groups (kernels without vfio cdev). TAG is appended to each metric's name.
  * The PF is opened with the token first (on the group path if a group metric is selected,
- * else on the cdev path), which sets the token as no VF is open yet.
+ * else on the cdev path), which sets the token as no VF is open yet. /dev/iommu is opened
+ * only when a cdev is used, so the group metrics run on kernels without IOMMUFD.
  * "probe BDF N": N times unbind BDF from its driver and time the write of BDF to
  * /sys/bus/pci/drivers_probe (driver_override must name the driver): metric pf_probe.
  * Prints "BENCH <metric><TAG> n=N median_ns=.. p99_ns=.. min_ns=.." per metric; exits 1 if
@@ -246,9 +248,9 @@ int main(int argc, char **argv)
 {
 	const char *pf = getenv("PF"), *vf = getenv("VF0"), *s = getenv("ITERS");
 	const char *so = getenv("OPEN_ITERS"), *sel = getenv("METRICS"), *hold = getenv("HOLD");
-	int pfgroup = -1, vfgroup = -1, pffd, iommufd, iters, open_iters, i;
-	int held[MAX_HOLD], nheld = 0, bad;
-	int need_group;
+	int pfgroup = -1, vfgroup = -1, pffd, iommufd = -1, iters, open_iters, i;
+	int held[MAX_HOLD], heldgroup[MAX_HOLD], nheld = 0, bad;
+	int need_group, need_cdev;
 	char pfstr[128];
 	uuid_t token;
 
@@ -270,11 +272,14 @@ int main(int argc, char **argv)
 	samples = calloc(iters > open_iters ? iters : open_iters, sizeof(*samples));
 	need_group = selected(sel, "feature_set") || selected(sel, "group_open_close") ||
 		     selected(sel, "wrong_token") || selected(sel, "no_token");
+	need_cdev = selected(sel, "cdev_open_close");
 
-	iommufd = open("/dev/iommu", O_RDWR);
-	if (iommufd < 0) {
-		perror("vfio_bench: /dev/iommu");
-		return 1;
+	if (need_cdev || !need_group) {
+		iommufd = open("/dev/iommu", O_RDWR);
+		if (iommufd < 0) {
+			perror("vfio_bench: /dev/iommu");
+			return 1;
+		}
 	}
 	/* Opening the PF with a token while no VF is open sets the token. */
 	if (need_group) {
@@ -304,7 +309,21 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		link[len] = 0;
-		held[nheld] = cdev_bind(strrchr(link, '/') + 1, iommufd, argv[1]);
+		heldgroup[nheld] = -1;
+		if (need_cdev) {
+			held[nheld] = cdev_bind(strrchr(link, '/') + 1, iommufd, argv[1]);
+		} else {
+			heldgroup[nheld] = vg_open_group(strrchr(link, '/') + 1);
+			held[nheld] = -1;
+			if (heldgroup[nheld] >= 0) {
+				held[nheld] = vg_open_device(heldgroup[nheld],
+							     strrchr(link, '/') + 1, argv[1]);
+				if (held[nheld] < 0) {
+					errno = -held[nheld];
+					held[nheld] = -1;
+				}
+			}
+		}
 		if (held[nheld] < 0) {
 			fprintf(stderr, "vfio_bench: hold %s: %s\n", link, strerror(errno));
 			return 1;
@@ -314,13 +333,17 @@ int main(int argc, char **argv)
 
 	bad = run_metrics(sel, vf, iters, open_iters, argv[1], token, pffd, vfgroup, iommufd);
 
-	for (i = 0; i < nheld; i++)
+	for (i = 0; i < nheld; i++) {
 		close(held[i]);
+		if (heldgroup[i] >= 0)
+			close(heldgroup[i]);
+	}
 	close(pffd);
 	if (pfgroup >= 0)
 		close(pfgroup);
 	if (vg_container >= 0)
 		close(vg_container);
-	close(iommufd);
+	if (iommufd >= 0)
+		close(iommufd);
 	return bad;
 }
