@@ -10,11 +10,6 @@ const char *vfio_rs_pci_name(const struct pci_dev *pdev)
 	return pci_name(pdev);
 }
 
-void vfio_rs_put_device(struct vfio_device *vdev)
-{
-	vfio_put_device(vdev);
-}
-
 /* What DEFINE_RATELIMIT_STATE() of dev_info_ratelimited() sets up, done at run time: the
  * spinlock's initialiser depends on the kernel's lock debugging options. */
 void vfio_rs_ratelimit_init(struct ratelimit_state *rs)

@@ -156,10 +156,8 @@ impl<T: PciVfioDriver> Registration<T> {
     ///
     /// Called by the PCI core for a device this driver's `probe` accepted.
     unsafe extern "C" fn remove(pdev: *mut bindings::pci_dev) {
-        // SAFETY: `remove` is only called for devices our `probe` accepted.
-        let dev = unsafe { Device::<T>::from_bound(pdev) };
-        // SAFETY: as above; `dev` is not used after `remove` returns.
-        unsafe { dev.remove() };
+        // SAFETY: the PCI core calls `remove` once for each device our `probe` accepted.
+        unsafe { Device::<T>::remove(pdev) };
     }
 
     /// # Safety

@@ -7,7 +7,11 @@
 
 use super::{raw, CTable};
 use crate::policy::Uuid;
-use core::{marker::PhantomData, mem::offset_of, ptr};
+use core::{
+    marker::PhantomData,
+    mem::offset_of,
+    ptr::{self, NonNull},
+};
 use kernel::{
     bindings, container_of, device,
     error::{from_result, to_result},
@@ -15,6 +19,7 @@ use kernel::{
     pci,
     prelude::*,
     str::CStr,
+    sync::aref::{ARef, AlwaysRefCounted},
     types::Opaque,
     uaccess::UserPtr,
 };
@@ -226,7 +231,8 @@ impl<T: VfioPciDriver> Device<T> {
     }
 
     /// Allocates the vfio device of `pdev` (running the `init` op), makes it the PCI drvdata
-    /// (which vfio_pci_core requires) and registers it. On error nothing is left behind.
+    /// (which vfio_pci_core requires) and registers it. On success drvdata owns the
+    /// allocation's first reference until [`Device::remove`]; on error nothing is left behind.
     pub(crate) fn probe(pdev: &pci::Device) -> Result {
         let raw_pdev: *mut bindings::pci_dev = ptr::from_ref(pdev).cast_mut().cast();
         // SAFETY: `pdev` is a live PCI device being probed; the size covers `Device<T>`, whose
@@ -238,8 +244,11 @@ impl<T: VfioPciDriver> Device<T> {
                 Ops::<T>::TABLE,
             )
         };
-        let vdev = kernel::error::from_err_ptr(vdev)?;
-        let core = vdev.cast::<raw::vfio_pci_core_device>();
+        let vdev = NonNull::new(kernel::error::from_err_ptr(vdev)?).ok_or(ENOMEM)?;
+        // SAFETY: `_vfio_alloc_device` returns the first reference to a `Device<T>` (the
+        // `vfio_device` is at its offset 0) whose `init` op succeeded.
+        let dev: ARef<Self> = unsafe { ARef::from_raw(vdev.cast()) };
+        let core = dev.core.as_raw();
         #[cfg(CONFIG_VFIO_PCI_DMABUF)]
         // SAFETY: `core` is not registered yet; the ops table is static (as C vfio-pci's).
         unsafe {
@@ -250,13 +259,12 @@ impl<T: VfioPciDriver> Device<T> {
         // SAFETY: `core` was fully initialised by `_vfio_alloc_device` and its `init` op.
         let ret = unsafe { raw::vfio_pci_core_register_device(core) };
         if ret != 0 {
-            // SAFETY: drop our reference; the release op frees the allocation.
-            unsafe {
-                bindings::dev_set_drvdata(&raw mut (*raw_pdev).dev, ptr::null_mut());
-                raw::vfio_rs_put_device(vdev);
-            }
+            // SAFETY: as above; the reference is dropped below, the release op frees it.
+            unsafe { bindings::dev_set_drvdata(&raw mut (*raw_pdev).dev, ptr::null_mut()) };
             return Err(Error::from_errno(ret));
         }
+        // Bound: drvdata keeps the reference, which `remove` takes back.
+        let _ = ARef::into_raw(dev);
         Ok(())
     }
 
@@ -270,17 +278,34 @@ impl<T: VfioPciDriver> Device<T> {
         unsafe { &*bindings::dev_get_drvdata(&raw mut (*pdev).dev).cast::<Self>() }
     }
 
-    /// Unregisters (which first disables SR-IOV and waits for every user of the device and of
-    /// its VFs to close), then drops the probe reference (PCI `remove`).
+    /// PCI `remove`: takes back the reference `probe` left in drvdata, unregisters (which
+    /// first disables SR-IOV and waits for every user of the device and of its VFs to close),
+    /// then drops it: the last reference runs the release op.
     ///
     /// # Safety
     ///
-    /// As for `from_bound`; `self` is not used after this returns.
-    pub(crate) unsafe fn remove(&self) {
+    /// As for `from_bound`, and called once per successful `probe`.
+    pub(crate) unsafe fn remove(pdev: *mut bindings::pci_dev) {
+        // SAFETY: by contract drvdata holds the reference `probe` handed over, taken back once.
+        let dev: ARef<Self> = unsafe { ARef::from_raw(NonNull::from(Self::from_bound(pdev))) };
         // SAFETY: the device was registered by `probe`.
-        unsafe { raw::vfio_pci_core_unregister_device(self.core.as_raw()) };
-        // SAFETY: the probe reference; dropping the last one runs the release op.
-        unsafe { raw::vfio_rs_put_device(self.core.vdev()) };
+        unsafe { raw::vfio_pci_core_unregister_device(dev.core.as_raw()) };
+    }
+}
+
+// SAFETY: the reference count is that of the vfio device's `struct device` (`vfio_device`
+// is at offset 0 of `Device<T>`): `get_device`, and `put_device` as `vfio_put_device()`
+// does; dropping the last one runs the release op, which frees the allocation.
+unsafe impl<T: VfioPciDriver> AlwaysRefCounted for Device<T> {
+    fn inc_ref(&self) {
+        // SAFETY: a shared reference means the count is not zero.
+        unsafe { bindings::get_device(&raw mut (*self.core.vdev()).device) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        let vdev = obj.cast::<raw::vfio_device>().as_ptr();
+        // SAFETY: the caller gives up a reference it owns, so the count is not zero.
+        unsafe { bindings::put_device(&raw mut (*vdev).device) };
     }
 }
 
