@@ -11,15 +11,6 @@ pub(crate) mod ratelimit;
 pub(crate) mod raw;
 pub(crate) mod vfio_pci_core;
 
-/// A read-only C table (ops, ids, attributes) that may live in a `static` or be promoted from
-/// a `const`, although it holds raw pointers.
-#[repr(transparent)]
-pub(crate) struct CTable<T>(pub(crate) T);
-
-// SAFETY: a `CTable` is never written after construction and only points at static data and
-// functions, so sharing it between threads is sound.
-unsafe impl<T> Sync for CTable<T> {}
-
 /// Logs C vfio-pci's `invalid id string "ENTRY"` warning with the entry's bytes as they are,
 /// as C's `%s` prints them: `pr_warn!` takes UTF-8 text only.
 pub(crate) fn warn_invalid_id(entry: &[u8]) {

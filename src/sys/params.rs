@@ -46,11 +46,12 @@ impl<const N: usize> StringParam<N> {
     }
 
     /// The `kparam_string` for `param_ops_string`, pointing at this parameter's buffer.
-    pub(crate) const fn describe(&'static self) -> bindings::kparam_string {
-        bindings::kparam_string {
+    pub(crate) const fn describe(&'static self) -> StringParamDesc {
+        // INVARIANT: `string` points at the buffer of a `'static` `StringParam` of `N` bytes.
+        StringParamDesc(bindings::kparam_string {
             maxlen: N as u32,
             string: self.buf.get().cast(),
-        }
+        })
     }
 
     /// The value as bytes, without the NUL.
@@ -63,6 +64,25 @@ impl<const N: usize> StringParam<N> {
     }
 }
 
+/// The `struct kparam_string` of a [`StringParam`], for a `static` the parameter entry points at.
+///
+/// # Invariants
+///
+/// `string` points at the buffer of a `'static` [`StringParam`] and `maxlen` is its size.
+#[repr(transparent)]
+pub(crate) struct StringParamDesc(bindings::kparam_string);
+
+impl StringParamDesc {
+    /// The C struct, for the parameter's `kernel_param`.
+    pub(crate) const fn as_raw(&'static self) -> &'static bindings::kparam_string {
+        &self.0
+    }
+}
+
+// SAFETY: the description is never written, and its one pointer is to a `StringParam`, itself
+// `Sync` (by the type invariant).
+unsafe impl Sync for StringParamDesc {}
+
 /// Declares a module parameter in the `__param` section, as `module_param()` does.
 ///
 /// `perm` is the sysfs mode (e.g. `0o644`); `ops` one of the kernel's `param_ops_*`.
@@ -73,7 +93,7 @@ macro_rules! c_module_param {
     };
     ($static_name:ident, $name:literal, $ops:expr, $perm:expr, str: $kps:expr) => {
         c_module_param!(@emit $static_name, $name, $ops, $perm,
-            ::kernel::bindings::kernel_param__bindgen_ty_1 { str_: &$kps.0 });
+            ::kernel::bindings::kernel_param__bindgen_ty_1 { str_: $kps.as_raw() });
     };
     (@emit $static_name:ident, $name:literal, $ops:expr, $perm:expr, $u:expr) => {
         #[allow(non_upper_case_globals)]

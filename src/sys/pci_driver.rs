@@ -7,7 +7,7 @@
 //! `err_handler` or `driver_managed_dma`. The core also writes `driver.pm`, so the
 //! `struct pci_driver` lives in writable, pinned memory.
 
-use super::{raw, vfio_pci_core::Device, vfio_pci_core::VfioPciDriver, CTable};
+use super::{raw, vfio_pci_core::Device, vfio_pci_core::VfioPciDriver};
 use core::{marker::PhantomData, ptr};
 use kernel::{
     bindings,
@@ -54,7 +54,7 @@ unsafe impl<T: PciVfioDriver> Sync for Registration<T> {}
 /// modules.alias, where libvirt looks for a vfio variant driver).
 const ANY: u32 = bindings::PCI_ANY_ID as u32;
 #[export_name = "__mod_device_table__kmod_vfio_pci__pci__vfio_pci_table"]
-static ID_TABLE: CTable<[bindings::pci_device_id; 2]> = CTable([
+static ID_TABLE: [bindings::pci_device_id; 2] = [
     bindings::pci_device_id {
         vendor: ANY,
         device: ANY,
@@ -75,7 +75,7 @@ static ID_TABLE: CTable<[bindings::pci_device_id; 2]> = CTable([
         driver_data: 0,
         override_only: 0,
     },
-]);
+];
 
 impl<T: PciVfioDriver> Registration<T> {
     /// Registers the driver named `T::NAME`; fails with `EBUSY` if a driver of that name is
@@ -99,12 +99,12 @@ impl<T: PciVfioDriver> Registration<T> {
                 unsafe {
                     ptr::write_bytes(drv, 0, 1);
                     (*drv).name = T::NAME.as_char_ptr();
-                    (*drv).id_table = ID_TABLE.0.as_ptr();
+                    (*drv).id_table = ID_TABLE.as_ptr();
                     (*drv).probe = Some(Self::probe);
                     (*drv).remove = Some(Self::remove);
                     (*drv).sriov_configure = Some(Self::sriov_configure);
                     (*drv).err_handler = &raw const raw::vfio_pci_core_err_handlers;
-                    (*drv).dev_groups = Attr::<T>::GROUPS.0.as_ptr().cast_mut();
+                    (*drv).dev_groups = Attr::<T>::GROUPS.as_ptr().cast_mut();
                     (*drv).driver_managed_dma = true;
                     to_result(bindings::__pci_register_driver(
                         drv,
@@ -182,7 +182,8 @@ impl<T: PciVfioDriver> PinnedDrop for Registration<T> {
 struct Attr<T>(PhantomData<T>);
 
 impl<T: PciVfioDriver> Attr<T> {
-    const ATTR: CTable<bindings::device_attribute> = CTable(bindings::device_attribute {
+    // `const`s promoted to `'static` tables where their addresses are taken, as the ops.
+    const ATTR: bindings::device_attribute = bindings::device_attribute {
         attr: bindings::attribute {
             name: kernel::str::as_char_ptr_in_const_context(T::ATTR_NAME),
             mode: 0o444,
@@ -192,22 +193,19 @@ impl<T: PciVfioDriver> Attr<T> {
             show: Some(Self::show),
         },
         __bindgen_anon_2: bindings::device_attribute__bindgen_ty_2 { store: None },
-    });
-    const ATTRS: CTable<[*mut bindings::attribute; 2]> = CTable([
-        ptr::from_ref(&Self::ATTR.0.attr).cast_mut(),
-        ptr::null_mut(),
-    ]);
-    const GROUP: CTable<bindings::attribute_group> = CTable(bindings::attribute_group {
+    };
+    const ATTRS: [*mut bindings::attribute; 2] =
+        [ptr::from_ref(&Self::ATTR.attr).cast_mut(), ptr::null_mut()];
+    const GROUP: bindings::attribute_group = bindings::attribute_group {
         __bindgen_anon_1: bindings::attribute_group__bindgen_ty_1 {
             is_visible: Some(Self::is_visible),
         },
         __bindgen_anon_2: bindings::attribute_group__bindgen_ty_2 {
-            attrs: Self::ATTRS.0.as_ptr().cast_mut(),
+            attrs: Self::ATTRS.as_ptr().cast_mut(),
         },
         ..pin_init::zeroed()
-    });
-    const GROUPS: CTable<[*const bindings::attribute_group; 2]> =
-        CTable([ptr::from_ref(&Self::GROUP.0), ptr::null()]);
+    };
+    const GROUPS: [*const bindings::attribute_group; 2] = [&Self::GROUP, ptr::null()];
 
     /// # Safety
     ///

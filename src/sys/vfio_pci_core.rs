@@ -5,7 +5,7 @@
 //! table (driver callbacks where the driver has them, `vfio_pci_core_*` otherwise), and the
 //! core entry points the driver calls.
 
-use super::{raw, CTable};
+use super::raw;
 use crate::policy::Uuid;
 use core::{
     marker::PhantomData,
@@ -252,7 +252,7 @@ impl<T: VfioPciDriver> Device<T> {
         #[cfg(CONFIG_VFIO_PCI_DMABUF)]
         // SAFETY: `core` is not registered yet; the ops table is static (as C vfio-pci's).
         unsafe {
-            (*core).pci_ops = &raw const PCI_OPS.0;
+            (*core).pci_ops = &PCI_OPS;
         }
         // SAFETY: the device is being probed; drvdata is ours to set.
         unsafe { bindings::dev_set_drvdata(&raw mut (*raw_pdev).dev, core.cast()) };
@@ -311,9 +311,11 @@ unsafe impl<T: VfioPciDriver> AlwaysRefCounted for Device<T> {
 
 /// vfio-pci's `vfio_pci_device_ops`: DMA-buf export of BARs, as C vfio-pci sets them.
 #[cfg(CONFIG_VFIO_PCI_DMABUF)]
-static PCI_OPS: CTable<raw::vfio_pci_device_ops> = CTable(raw::vfio_pci_device_ops {
+// A `const`, promoted to a `'static` table where its address is taken (as miscdevice.rs's
+// `file_operations`): a `static` would have to be `Sync`, which raw pointers are not.
+const PCI_OPS: raw::vfio_pci_device_ops = raw::vfio_pci_device_ops {
     get_dmabuf_phys: Some(raw::vfio_pci_core_get_dmabuf_phys),
-});
+};
 
 /// An iommufd op of a physical device as C vfio-pci sets it: vfio's function where the kernel
 /// has `CONFIG_IOMMUFD`, NULL otherwise (C's `<linux/vfio.h>` then defines them as NULL, and
@@ -335,7 +337,7 @@ macro_rules! iommufd_op {
 pub(crate) struct Ops<T>(PhantomData<T>);
 
 impl<T: VfioPciDriver> Ops<T> {
-    const OPS: CTable<raw::vfio_device_ops> = CTable(raw::vfio_device_ops {
+    const OPS: raw::vfio_device_ops = raw::vfio_device_ops {
         name: kernel::str::as_char_ptr_in_const_context(T::NAME).cast_mut(),
         init: Some(Self::init),
         release: Some(Self::release),
@@ -357,8 +359,9 @@ impl<T: VfioPciDriver> Ops<T> {
         match_token_uuid: Some(Self::match_token_uuid),
         dma_unmap: None,
         device_feature: Some(Self::device_feature),
-    });
-    const TABLE: &'static raw::vfio_device_ops = &Self::OPS.0;
+    };
+    // Promoted from the `const`, as `PCI_OPS`.
+    const TABLE: &'static raw::vfio_device_ops = &Self::OPS;
 
     /// # Safety
     ///
