@@ -6,7 +6,7 @@
 use crate::policy::{self, MatchRequest, Role, Uuid};
 use crate::sys::pci_driver::PciVfioDriver;
 use crate::sys::ratelimit::RateLimit;
-use crate::sys::vfio_pci_core::{CoreDevice, Device, VfioPciDriver};
+use crate::sys::vfio_pci_core::{self as core_dev, CoreDevice, Device, VfioPciDriver};
 use crate::{denylist, params};
 use kernel::{
     pci,
@@ -102,7 +102,7 @@ impl VfioPci {
 impl VfioPciDriver for VfioPci {
     const NAME: &'static CStr = c"vfio-pci";
 
-    fn init(core: &CoreDevice) -> Result<Self> {
+    fn init(core: &CoreDevice<core_dev::Init>) -> Result<Self> {
         // Latch the module parameters per device, as C vfio-pci does at init.
         core.set_behaviour(
             params::NOINTXMASK.get(),
@@ -112,7 +112,7 @@ impl VfioPciDriver for VfioPci {
         Ok(VfioPci)
     }
 
-    fn open_device(dev: &Device<Self>) -> Result {
+    fn open_device(dev: &Device<Self, core_dev::Open>) -> Result {
         dev.enable()?;
         // C vfio-pci sets up Intel IGD regions here; this driver does not (see README).
         // This also counts an open VF in its PF's token (the core's count).
@@ -198,9 +198,9 @@ impl PciVfioDriver for VfioPci {
         Err(EINVAL)
     }
 
-    fn probed(_dev: &Device<Self>) {}
+    fn probed(_dev: &Device<Self, core_dev::Core>) {}
 
-    fn sriov_configure(dev: &Device<Self>, nr_virtfn: i32) -> Result<i32> {
+    fn sriov_configure(dev: &Device<Self, core_dev::Core>, nr_virtfn: i32) -> Result<i32> {
         if !params::ENABLE_SRIOV.get() {
             return Err(ENOENT);
         }

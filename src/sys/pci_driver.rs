@@ -7,7 +7,10 @@
 //! `err_handler` or `driver_managed_dma`. The core also writes `driver.pm`, so the
 //! `struct pci_driver` lives in writable, pinned memory.
 
-use super::{raw, vfio_pci_core::Device, vfio_pci_core::VfioPciDriver};
+use super::{
+    raw,
+    vfio_pci_core::{Core, Device, Normal, VfioPciDriver},
+};
 use core::{marker::PhantomData, ptr};
 use kernel::{
     bindings,
@@ -24,9 +27,9 @@ pub(crate) trait PciVfioDriver: VfioPciDriver {
     /// Refuses a device before anything is allocated (the denylist).
     fn probe_allowed(pdev: &pci::Device) -> Result;
     /// Called after the device was registered with vfio (nothing to undo on error).
-    fn probed(dev: &Device<Self>);
+    fn probed(dev: &Device<Self, Core>);
     /// `sriov_configure` (device lock held): the number of VFs enabled.
-    fn sriov_configure(dev: &Device<Self>, nr_virtfn: i32) -> Result<i32>;
+    fn sriov_configure(dev: &Device<Self, Core>, nr_virtfn: i32) -> Result<i32>;
     /// A read-only sysfs attribute shown on devices for which `show_attr` returns `Some`.
     const ATTR_NAME: &'static CStr;
     /// The attribute's value, or `None` to hide it on this device.
@@ -146,8 +149,9 @@ impl<T: PciVfioDriver> Registration<T> {
         from_result(|| {
             T::probe_allowed(pci_dev)?;
             Device::<T>::probe(pci_dev)?;
-            // SAFETY: probe succeeded, so the device is bound to us.
-            T::probed(unsafe { Device::<T>::from_bound(pdev) });
+            // SAFETY: probe succeeded, so the device is bound to us; the PCI core holds the
+            // device lock around `probe`.
+            T::probed(unsafe { Device::<T, Core>::from_bound(pdev) });
             Ok(0)
         })
     }
@@ -165,7 +169,7 @@ impl<T: PciVfioDriver> Registration<T> {
     /// Called by sysfs for a device bound to this driver, under its device lock.
     unsafe extern "C" fn sriov_configure(pdev: *mut bindings::pci_dev, nr: c_int) -> c_int {
         // SAFETY: sysfs calls this on a device bound to us, under its device lock.
-        let dev = unsafe { Device::<T>::from_bound(pdev) };
+        let dev = unsafe { Device::<T, Core>::from_bound(pdev) };
         from_result(|| T::sriov_configure(dev, nr))
     }
 }
@@ -212,7 +216,9 @@ impl<T: PciVfioDriver> Attr<T> {
     /// `dev` is a PCI device bound to `T`'s driver (sysfs only calls us for such devices).
     unsafe fn device<'a>(dev: *mut bindings::device) -> &'a Device<T> {
         // SAFETY: `dev` is the `dev` field of a `struct pci_dev` bound to us.
-        unsafe { Device::<T>::from_bound(kernel::container_of!(dev, bindings::pci_dev, dev)) }
+        unsafe {
+            Device::<T, Normal>::from_bound(kernel::container_of!(dev, bindings::pci_dev, dev))
+        }
     }
 
     /// # Safety

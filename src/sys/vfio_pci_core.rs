@@ -24,6 +24,34 @@ use kernel::{
     uaccess::UserPtr,
 };
 
+/// The calling contexts of a device reference, as `device::Core` and `device::Bound` are for
+/// `pci::Device`: a reference in a context other than [`Normal`] exists only inside the
+/// callback the context names, and unlocks the operations sound only there.
+pub(crate) trait DeviceContext: private::Sealed {}
+
+mod private {
+    pub(crate) trait Sealed {}
+    impl Sealed for super::Normal {}
+    impl Sealed for super::Init {}
+    impl Sealed for super::Open {}
+    impl Sealed for super::Core {}
+}
+
+/// Any reference to a live device.
+pub(crate) struct Normal;
+/// Inside the vfio `init` op: the device is not shared yet, the core part not initialised.
+pub(crate) struct Init;
+/// Inside the vfio `open_device` op: vfio holds the device set's lock.
+pub(crate) struct Open;
+/// Inside a PCI callback of the bound driver that holds the device lock (`probe`,
+/// `sriov_configure`).
+pub(crate) struct Core;
+
+impl DeviceContext for Normal {}
+impl DeviceContext for Init {}
+impl DeviceContext for Open {}
+impl DeviceContext for Core {}
+
 /// What a vfio_pci_core variant driver implements. The data is created in the vfio `init` op
 /// and dropped in `release`; every callback gets the whole device.
 pub(crate) trait VfioPciDriver: Sized + Send + Sync + 'static {
@@ -32,9 +60,9 @@ pub(crate) trait VfioPciDriver: Sized + Send + Sync + 'static {
     const NAME: &'static CStr;
 
     /// Creates the per-device data (vfio `init` op), before the core initialises.
-    fn init(core: &CoreDevice) -> Result<Self>;
+    fn init(core: &CoreDevice<Init>) -> Result<Self>;
     /// Opens the device for a user (vfio `open_device`); closing is vfio_pci_core's.
-    fn open_device(dev: &Device<Self>) -> Result;
+    fn open_device(dev: &Device<Self, Open>) -> Result;
     /// `VFIO_GROUP_GET_DEVICE_FD` string match: `Ok(false)` is "not this device". `buf` is
     /// the C string vfio copied from the user, without its NUL (it holds none).
     fn match_name(dev: &Device<Self>, buf: &[u8]) -> Result<bool>;
@@ -49,29 +77,50 @@ pub(crate) trait VfioPciDriver: Sized + Send + Sync + 'static {
     ) -> Option<Result<i32>>;
 }
 
-/// A `struct vfio_pci_core_device`.
+/// A `struct vfio_pci_core_device`, referenced in the context `Ctx`.
+///
+/// # Invariants
+///
+/// `self.0` is the core device of a live vfio device allocated by [`Device::probe`], whose
+/// `vdev.dev` vfio set to the PCI device's `struct device` before the `init` op. With
+/// `Ctx = Init` no other thread can reach it yet; otherwise `vfio_pci_core_init_dev` has
+/// initialised it. With `Ctx = Open` vfio holds its device set's lock; with `Ctx = Core` the
+/// PCI device is bound to the driver and its device lock is held.
 #[repr(transparent)]
-pub(crate) struct CoreDevice(Opaque<raw::vfio_pci_core_device>);
+pub(crate) struct CoreDevice<Ctx: DeviceContext = Normal>(
+    Opaque<raw::vfio_pci_core_device>,
+    PhantomData<Ctx>,
+);
 
-impl CoreDevice {
+impl<Ctx: DeviceContext> CoreDevice<Ctx> {
     fn as_raw(&self) -> *mut raw::vfio_pci_core_device {
         self.0.get()
     }
+}
 
+impl core::ops::Deref for CoreDevice<Init> {
+    type Target = CoreDevice;
+    fn deref(&self) -> &CoreDevice {
+        // SAFETY: `Ctx` is a zero-sized marker, so both have the core device's layout.
+        // INVARIANT: the `Normal` invariant is part of every context's.
+        unsafe { &*ptr::from_ref(self).cast::<CoreDevice>() }
+    }
+}
+
+impl CoreDevice {
     fn vdev(&self) -> *mut raw::vfio_device {
-        // SAFETY: `vdev` is a field of the core device, which `self` points to.
+        // SAFETY: by the type invariant `self.0` is a live core device; `vdev` is its field.
         unsafe { &raw mut (*self.as_raw()).vdev }
     }
 
     /// The PCI device this vfio device was allocated for.
     pub(crate) fn pdev(&self) -> &pci::Device {
-        // SAFETY: `vfio_init_device` set `vdev.dev` to `&pdev->dev` before any op ran, and the
-        // PCI device outlives its vfio device (the vfio device holds a reference).
-        let dev = unsafe { (*self.vdev()).dev };
-        // SAFETY: `dev` is the `dev` field of a `struct pci_dev`.
-        let pdev: *mut bindings::pci_dev = unsafe { container_of!(dev, bindings::pci_dev, dev) };
-        // SAFETY: `pci::Device` is a transparent wrapper of `struct pci_dev`, valid as above.
-        unsafe { &*pdev.cast::<pci::Device>() }
+        // SAFETY: by the type invariant `vdev.dev` is the `dev` of a `struct pci_dev`, which
+        // outlives its vfio device (the vfio device holds a reference to it).
+        unsafe {
+            let pdev = container_of!((*self.vdev()).dev, bindings::pci_dev, dev);
+            &*pdev.cast::<pci::Device>()
+        }
     }
 
     /// The generic device, for `dev_*!` logging.
@@ -85,7 +134,7 @@ impl CoreDevice {
 
     /// Whether the device is an SR-IOV VF.
     pub(crate) fn is_virtfn(&self) -> bool {
-        // SAFETY: the PCI device is valid (see `pdev`); the bitfield is set at enumeration.
+        // SAFETY: `pdev` is a live PCI device; the bitfield is set at enumeration.
         unsafe { (*self.raw_pdev()).is_virtfn() != 0 }
     }
 
@@ -93,9 +142,9 @@ impl CoreDevice {
     /// `vdev->vf_token`).
     pub(crate) fn vf_token(&self) -> Option<&VfToken> {
         // SAFETY: the core sets `vf_token` when it registers a PF and frees it when it
-        // unregisters it; the field is NULL before (the allocation is zeroed), and nothing
-        // reaches a `CoreDevice` after (`Device::remove` drops the last use first). In between
-        // the token is valid, and `VfToken` is a transparent wrapper of it.
+        // unregisters it; the field is NULL before (the allocation is zeroed), and no
+        // reference to the device outlives `Device::remove`, which unregisters. In between
+        // it is a live token, which `VfToken` wraps transparently.
         unsafe { (*self.as_raw()).vf_token.cast::<VfToken>().as_ref() }
     }
 
@@ -103,48 +152,36 @@ impl CoreDevice {
     /// `vdev->sriov_pf_core_dev`, set when the core registers the VF).
     pub(crate) fn pf_vf_token(&self) -> Option<&VfToken> {
         // SAFETY: the core sets `sriov_pf_core_dev` when it registers the VF, to a PF that
-        // stays registered (its token allocated) until this VF is removed: unregistering the
-        // PF first disables SR-IOV, which removes its VFs.
-        let pf = unsafe { (*self.as_raw()).sriov_pf_core_dev.as_ref() }?;
-        // SAFETY: as for `vf_token`, on the registered PF.
-        unsafe { pf.vf_token.cast::<VfToken>().as_ref() }
+        // stays registered (its token live, as in `vf_token`) until this VF is removed:
+        // unregistering the PF first disables SR-IOV, which removes its VFs.
+        unsafe {
+            let pf = (*self.as_raw()).sriov_pf_core_dev.as_ref()?;
+            pf.vf_token.cast::<VfToken>().as_ref()
+        }
     }
 
     /// `pci_name()`, e.g. `0000:01:10.0`.
     pub(crate) fn name(&self) -> &CStr {
-        // SAFETY: `pci_name` returns the device's NUL-terminated name, alive as long as it.
+        // SAFETY: `pci_name` returns the live device's NUL-terminated name, which lives as
+        // long as the device.
         unsafe { CStr::from_char_ptr(raw::vfio_rs_pci_name(self.raw_pdev().cast())) }
     }
+}
 
+impl CoreDevice<Init> {
     /// Latches the behaviours C vfio-pci's module parameters select (before `enable`).
     pub(crate) fn set_behaviour(&self, nointxmask: bool, disable_idle_d3: bool, disable_vga: bool) {
-        // SAFETY: called from the `init` op, when nothing else uses the device yet.
-        let core = unsafe { &mut *self.as_raw() };
-        core.set_nointxmask(nointxmask);
-        core.set_disable_idle_d3(disable_idle_d3);
-        #[cfg(CONFIG_VFIO_PCI_VGA)]
-        core.set_disable_vga(disable_vga);
+        let core = self.as_raw();
+        // SAFETY: by the type invariant (`Init`) nothing else uses the device yet, so the
+        // bitfield unit is ours to write, in place, without a reference to the whole struct.
+        unsafe {
+            raw::vfio_pci_core_device::set_nointxmask_raw(core, nointxmask);
+            raw::vfio_pci_core_device::set_disable_idle_d3_raw(core, disable_idle_d3);
+            #[cfg(CONFIG_VFIO_PCI_VGA)]
+            raw::vfio_pci_core_device::set_disable_vga_raw(core, disable_vga);
+        }
         #[cfg(not(CONFIG_VFIO_PCI_VGA))]
         let _ = disable_vga;
-    }
-
-    /// `vfio_pci_core_enable`: the first step of `open_device`.
-    pub(crate) fn enable(&self) -> Result {
-        // SAFETY: called from `open_device`, with the dev_set lock held by vfio.
-        to_result(unsafe { raw::vfio_pci_core_enable(self.as_raw()) })
-    }
-
-    /// `vfio_pci_core_finish_enable`: the last step of `open_device`.
-    pub(crate) fn finish_enable(&self) {
-        // SAFETY: as for `enable`, after a successful `enable`.
-        unsafe { raw::vfio_pci_core_finish_enable(self.as_raw()) }
-    }
-
-    /// `vfio_pci_core_sriov_configure`; the caller holds the device lock (sysfs path).
-    pub(crate) fn sriov_configure(&self, nr_virtfn: i32) -> Result<i32> {
-        // SAFETY: called from the PCI `sriov_configure` callback, which holds the device lock.
-        let ret = unsafe { raw::vfio_pci_core_sriov_configure(self.as_raw(), nr_virtfn) };
-        to_result(ret.min(0)).map(|()| ret)
     }
 }
 
@@ -204,10 +241,15 @@ impl Drop for VfTokenGuard<'_> {
 }
 
 /// The allocation vfio manages for one device: the core device first (vfio requires the
-/// `struct vfio_device` at offset 0), then the driver's data.
+/// `struct vfio_device` at offset 0), then the driver's data; referenced in the context `Ctx`.
+///
+/// # Invariants
+///
+/// `core` satisfies [`CoreDevice`]'s invariants in `Ctx` (never `Init`: the `init` op only
+/// sees the core), and `data` is initialised: `T::init` succeeded and `release` has not run.
 #[repr(C)]
-pub(crate) struct Device<T> {
-    core: CoreDevice,
+pub(crate) struct Device<T, Ctx: DeviceContext = Normal> {
+    core: CoreDevice<Ctx>,
     data: T,
 }
 
@@ -220,16 +262,69 @@ impl<T> core::ops::Deref for Device<T> {
     }
 }
 
-impl<T: VfioPciDriver> Device<T> {
+/// `Device<T, Ctx>` derefs to `Device<T>` for the contexts listed.
+macro_rules! deref_to_normal {
+    ($($ctx:ty),*) => {$(
+        impl<T> core::ops::Deref for Device<T, $ctx> {
+            type Target = Device<T>;
+            fn deref(&self) -> &Device<T> {
+                // SAFETY: `Ctx` is a zero-sized marker, so both have the same layout.
+                // INVARIANT: the `Normal` invariant is part of every context's.
+                unsafe { &*ptr::from_ref(self).cast::<Device<T>>() }
+            }
+        }
+    )*};
+}
+deref_to_normal!(Open, Core);
+
+impl<T: VfioPciDriver, Ctx: DeviceContext> Device<T, Ctx> {
     /// # Safety
     ///
     /// `vdev` is the `vfio_device` of a live allocation made by `probe` with this `T`, whose
-    /// data is initialised (any op after `init` succeeded).
+    /// data is initialised (any op after `init` succeeded), and the caller is in `Ctx`.
     unsafe fn from_vdev<'a>(vdev: *mut raw::vfio_device) -> &'a Self {
-        // SAFETY: by the function's contract; `vdev` is at offset 0 of `Device<T>`.
+        // SAFETY: `vdev` is at offset 0 of `Device<T>`.
+        // INVARIANT: by the function's contract.
         unsafe { &*vdev.cast::<Self>() }
     }
 
+    /// The device of a PCI device bound to this driver.
+    ///
+    /// # Safety
+    ///
+    /// `pdev` is bound to the PCI driver registered for `T` (its drvdata is our `Device<T>`,
+    /// see `probe`), and the caller is in `Ctx`.
+    pub(crate) unsafe fn from_bound<'a>(pdev: *mut bindings::pci_dev) -> &'a Self {
+        // SAFETY: by contract drvdata is the core device, i.e. our `Device<T>`.
+        // INVARIANT: by the function's contract.
+        unsafe { &*bindings::dev_get_drvdata(&raw mut (*pdev).dev).cast::<Self>() }
+    }
+}
+
+impl<T: VfioPciDriver> Device<T, Open> {
+    /// `vfio_pci_core_enable`: the first step of `open_device`.
+    pub(crate) fn enable(&self) -> Result {
+        // SAFETY: by the type invariant (`Open`) vfio holds the device set's lock.
+        to_result(unsafe { raw::vfio_pci_core_enable(self.core.as_raw()) })
+    }
+
+    /// `vfio_pci_core_finish_enable`: the last step of `open_device`, after `enable`.
+    pub(crate) fn finish_enable(&self) {
+        // SAFETY: as for `enable`; the core requires no more than that.
+        unsafe { raw::vfio_pci_core_finish_enable(self.core.as_raw()) }
+    }
+}
+
+impl<T: VfioPciDriver> Device<T, Core> {
+    /// `vfio_pci_core_sriov_configure`.
+    pub(crate) fn sriov_configure(&self, nr_virtfn: i32) -> Result<i32> {
+        // SAFETY: by the type invariant (`Core`) the device is bound and its lock is held.
+        let ret = unsafe { raw::vfio_pci_core_sriov_configure(self.core.as_raw(), nr_virtfn) };
+        to_result(ret.min(0)).map(|()| ret)
+    }
+}
+
+impl<T: VfioPciDriver> Device<T> {
     /// Allocates the vfio device of `pdev` (running the `init` op), makes it the PCI drvdata
     /// (which vfio_pci_core requires) and registers it. On success drvdata owns the
     /// allocation's first reference until [`Device::remove`]; on error nothing is left behind.
@@ -247,6 +342,7 @@ impl<T: VfioPciDriver> Device<T> {
         let vdev = NonNull::new(kernel::error::from_err_ptr(vdev)?).ok_or(ENOMEM)?;
         // SAFETY: `_vfio_alloc_device` returns the first reference to a `Device<T>` (the
         // `vfio_device` is at its offset 0) whose `init` op succeeded.
+        // INVARIANT: the core and the data are initialised by the `init` op.
         let dev: ARef<Self> = unsafe { ARef::from_raw(vdev.cast()) };
         let core = dev.core.as_raw();
         #[cfg(CONFIG_VFIO_PCI_DMABUF)]
@@ -266,16 +362,6 @@ impl<T: VfioPciDriver> Device<T> {
         // Bound: drvdata keeps the reference, which `remove` takes back.
         let _ = ARef::into_raw(dev);
         Ok(())
-    }
-
-    /// The device of a PCI device bound to this driver.
-    ///
-    /// # Safety
-    ///
-    /// `pdev` is bound to the PCI driver registered for `T` (its drvdata is our `Device<T>`).
-    pub(crate) unsafe fn from_bound<'a>(pdev: *mut bindings::pci_dev) -> &'a Self {
-        // SAFETY: by contract drvdata is the core device, i.e. our `Device<T>`.
-        unsafe { &*bindings::dev_get_drvdata(&raw mut (*pdev).dev).cast::<Self>() }
     }
 
     /// PCI `remove`: takes back the reference `probe` left in drvdata, unregisters (which
@@ -369,8 +455,10 @@ impl<T: VfioPciDriver> Ops<T> {
     unsafe extern "C" fn init(vdev: *mut raw::vfio_device) -> c_int {
         // vfio calls `init` on a zeroed allocation of `Device<T>` (see `probe`).
         let dev = vdev.cast::<Device<T>>();
-        // SAFETY: `core` is the first field; the core device is not shared yet.
-        let core = unsafe { &(*dev).core };
+        // SAFETY: `core` is the first field of the allocation; `CoreDevice<Init>` is a
+        // transparent wrapper of the core device.
+        // INVARIANT: vfio set `vdev.dev` and shares the device with no one before `init`.
+        let core = unsafe { &*(&raw const (*dev).core).cast::<CoreDevice<Init>>() };
         from_result(|| {
             let data = T::init(core)?;
             // SAFETY: `data` is uninitialised (zeroed) memory of the allocation.
@@ -401,8 +489,8 @@ impl<T: VfioPciDriver> Ops<T> {
     ///
     /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a successful `init`, with vfio's arguments.
     unsafe extern "C" fn open_device(vdev: *mut raw::vfio_device) -> c_int {
-        // SAFETY: an op after `init`.
-        let dev = unsafe { Device::<T>::from_vdev(vdev) };
+        // SAFETY: an op after `init`; vfio calls it with the device set's lock held.
+        let dev = unsafe { Device::<T, Open>::from_vdev(vdev) };
         from_result(|| T::open_device(dev).map(|()| 0))
     }
 
@@ -411,7 +499,7 @@ impl<T: VfioPciDriver> Ops<T> {
     /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a successful `init`, with vfio's arguments.
     unsafe extern "C" fn match_(vdev: *mut raw::vfio_device, buf: *mut c_char) -> c_int {
         // SAFETY: an op after `init`.
-        let dev = unsafe { Device::<T>::from_vdev(vdev) };
+        let dev = unsafe { Device::<T, Normal>::from_vdev(vdev) };
         // SAFETY: vfio passes the NUL-terminated string it copied from the user.
         let buf = unsafe { CStr::from_char_ptr(buf) };
         from_result(|| T::match_name(dev, buf.to_bytes()).map(c_int::from))
@@ -425,7 +513,7 @@ impl<T: VfioPciDriver> Ops<T> {
         uuid: *const bindings::uuid_t,
     ) -> c_int {
         // SAFETY: an op after `init`.
-        let dev = unsafe { Device::<T>::from_vdev(vdev) };
+        let dev = unsafe { Device::<T, Normal>::from_vdev(vdev) };
         // SAFETY: vfio passes NULL or a UUID it owns for the duration of the call.
         let token = unsafe { uuid.as_ref() }.map(|u| &u.b);
         from_result(|| T::match_token(dev, token).map(|()| 0))
@@ -441,7 +529,7 @@ impl<T: VfioPciDriver> Ops<T> {
         argsz: usize,
     ) -> c_int {
         // SAFETY: an op after `init`.
-        let dev = unsafe { Device::<T>::from_vdev(vdev) };
+        let dev = unsafe { Device::<T, Normal>::from_vdev(vdev) };
         match T::device_feature(dev, flags, UserPtr::from_ptr(arg), argsz) {
             Some(res) => from_result(|| res),
             // SAFETY: the same arguments vfio gave us.
