@@ -29,12 +29,17 @@ impl BoolParam {
 }
 
 /// A string parameter of at most `N - 1` bytes (`module_param_string`).
+///
+/// # Invariants
+///
+/// `buf` is written only by the kernel's parameter parser, before module init (its entry has
+/// permission 0, so never from sysfs), and then holds a NUL within its `N` bytes or none.
 pub(crate) struct StringParam<const N: usize> {
     buf: Opaque<[u8; N]>,
 }
 
-// SAFETY: the buffer is written only by the kernel's parameter parser at load time, before
-// `init` runs (permission 0: never from sysfs); afterwards it is only read.
+// SAFETY: by the type invariant the buffer is written only before module init, by the
+// parameter parser; afterwards it is only read.
 unsafe impl<const N: usize> Sync for StringParam<N> {}
 
 impl<const N: usize> StringParam<N> {
@@ -56,8 +61,7 @@ impl<const N: usize> StringParam<N> {
 
     /// The value as bytes, without the NUL.
     pub(crate) fn value(&'static self) -> &'static [u8] {
-        // SAFETY: the parser wrote at most N - 1 bytes plus a NUL before module init, and
-        // nothing writes the buffer afterwards.
+        // SAFETY: by the type invariant nothing writes the buffer once the module runs.
         let bytes: &[u8; N] = unsafe { &*self.buf.get() };
         let len = bytes.iter().position(|&b| b == 0).unwrap_or(N);
         bytes.get(..len).unwrap_or(&[])

@@ -37,6 +37,11 @@ pub(crate) trait PciVfioDriver: VfioPciDriver {
 }
 
 /// The registered `struct pci_driver`; unregistered on drop.
+///
+/// # Invariants
+///
+/// `driver` is registered with the PCI core, with `T`'s callbacks, from the end of `new`
+/// until `drop`.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Registration<T: PciVfioDriver> {
     #[pin]
@@ -44,9 +49,11 @@ pub(crate) struct Registration<T: PciVfioDriver> {
     _t: PhantomData<T>,
 }
 
-// SAFETY: the PCI core serialises use of the driver; we only touch it in `new` and `drop`.
+// SAFETY: the PCI core serialises its use of the driver, and the `Registration` itself only
+// hands it to the PCI core (`pci_add_dynid`, `pci_unregister_driver`), from any thread.
 unsafe impl<T: PciVfioDriver> Send for Registration<T> {}
-// SAFETY: as above.
+// SAFETY: a shared `Registration` only passes the driver to `pci_add_dynid`, which takes the
+// driver's own lock.
 unsafe impl<T: PciVfioDriver> Sync for Registration<T> {}
 
 /// The id table: match every device, but only through `driver_override`
@@ -109,6 +116,8 @@ impl<T: PciVfioDriver> Registration<T> {
                     (*drv).err_handler = &raw const raw::vfio_pci_core_err_handlers;
                     (*drv).dev_groups = Attr::<T>::GROUPS.as_ptr().cast_mut();
                     (*drv).driver_managed_dma = true;
+                    // INVARIANT: registered when this returns `Ok`; otherwise there is no
+                    // `Registration`.
                     to_result(bindings::__pci_register_driver(
                         drv,
                         module.as_ptr(),
@@ -122,7 +131,7 @@ impl<T: PciVfioDriver> Registration<T> {
 
     /// Adds a dynamic id, as `echo "v d" > new_id` would (`ids=` parameter).
     pub(crate) fn add_dynid(self: Pin<&Self>, id: &[u32; 6]) -> Result {
-        // SAFETY: the driver is registered for as long as `self` lives.
+        // SAFETY: by the type invariant the driver is registered.
         to_result(unsafe {
             bindings::pci_add_dynid(
                 self.driver.get(),
@@ -177,7 +186,7 @@ impl<T: PciVfioDriver> Registration<T> {
 #[pinned_drop]
 impl<T: PciVfioDriver> PinnedDrop for Registration<T> {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: registered in `new` (a `Registration` exists only after success).
+        // SAFETY: by the type invariant the driver is registered, and is not used after.
         unsafe { bindings::pci_unregister_driver(self.driver.get()) };
     }
 }

@@ -145,6 +145,7 @@ impl CoreDevice {
         // unregisters it; the field is NULL before (the allocation is zeroed), and no
         // reference to the device outlives `Device::remove`, which unregisters. In between
         // it is a live token, which `VfToken` wraps transparently.
+        // INVARIANT: the token lives as long as the borrow of the registered device.
         unsafe { (*self.as_raw()).vf_token.cast::<VfToken>().as_ref() }
     }
 
@@ -154,6 +155,7 @@ impl CoreDevice {
         // SAFETY: the core sets `sriov_pf_core_dev` when it registers the VF, to a PF that
         // stays registered (its token live, as in `vf_token`) until this VF is removed:
         // unregistering the PF first disables SR-IOV, which removes its VFs.
+        // INVARIANT: so the PF's token lives as long as the borrow of this VF.
         unsafe {
             let pf = (*self.as_raw()).sriov_pf_core_dev.as_ref()?;
             pf.vf_token.cast::<VfToken>().as_ref()
@@ -191,6 +193,11 @@ impl CoreDevice<Init> {
 /// `vfio_pci_core_finish_enable` and `vfio_pci_core_close_device`), and checks VFs bound to
 /// C variant drivers against its UUID (`vfio_pci_core_match_token_uuid`). The driver keeps no
 /// token of its own, only this one: there is no second copy to keep in step.
+///
+/// # Invariants
+///
+/// `self.0` is a token the core allocated and initialised (its mutex too), live for as long as
+/// the reference: [`CoreDevice::vf_token`] lends it no longer than the device is registered.
 #[repr(transparent)]
 pub(crate) struct VfToken(Opaque<raw::vfio_pci_vf_token>);
 
@@ -203,8 +210,9 @@ const _: () = assert!(
 impl VfToken {
     /// Takes the token's mutex, as the core does around every use of the token.
     pub(crate) fn lock(&self) -> VfTokenGuard<'_> {
-        // SAFETY: the core initialised the mutex before the token could be reached.
+        // SAFETY: by the type invariant the token and its mutex are live and initialised.
         unsafe { bindings::mutex_lock(&raw mut (*self.0.get()).lock) };
+        // INVARIANT: locked just above, on this thread.
         VfTokenGuard {
             token: self,
             _not_send: PhantomData,
@@ -213,6 +221,10 @@ impl VfToken {
 }
 
 /// A locked [`VfToken`]; unlocks on drop, on the thread that locked it.
+///
+/// # Invariants
+///
+/// This thread holds `token`'s mutex for the guard's whole life.
 pub(crate) struct VfTokenGuard<'a> {
     token: &'a VfToken,
     _not_send: PhantomData<*mut ()>,
@@ -221,21 +233,23 @@ pub(crate) struct VfTokenGuard<'a> {
 impl VfTokenGuard<'_> {
     /// The token's UUID.
     pub(crate) fn uuid(&mut self) -> &mut Uuid {
-        // SAFETY: the mutex, which guards `uuid` in the core too, is held for as long as the
-        // borrow; `Uuid` has the size and alignment of `uuid_t` (asserted above).
+        // SAFETY: by the type invariant the mutex, which guards `uuid` in the core too, is held
+        // for as long as the borrow; `Uuid` has the size and alignment of `uuid_t` (asserted
+        // above).
         unsafe { &mut *(&raw mut (*self.token.0.get()).uuid).cast::<Uuid>() }
     }
 
     /// How many of the PF's VFs are open: the core's count.
     pub(crate) fn users(&self) -> i32 {
-        // SAFETY: the mutex, which guards `users` in the core too, is held.
+        // SAFETY: by the type invariant the mutex, which guards `users` in the core too, is
+        // held.
         unsafe { (*self.token.0.get()).users }
     }
 }
 
 impl Drop for VfTokenGuard<'_> {
     fn drop(&mut self) {
-        // SAFETY: locked in `VfToken::lock` on this thread (the guard is not `Send`).
+        // SAFETY: by the type invariant this thread holds the mutex (the guard is not `Send`).
         unsafe { bindings::mutex_unlock(&raw mut (*self.token.0.get()).lock) };
     }
 }
@@ -310,7 +324,8 @@ impl<T: VfioPciDriver> Device<T, Open> {
 
     /// `vfio_pci_core_finish_enable`: the last step of `open_device`, after `enable`.
     pub(crate) fn finish_enable(&self) {
-        // SAFETY: as for `enable`; the core requires no more than that.
+        // SAFETY: by the type invariant (`Open`) vfio holds the device set's lock, all the core
+        // requires.
         unsafe { raw::vfio_pci_core_finish_enable(self.core.as_raw()) }
     }
 }
@@ -355,7 +370,8 @@ impl<T: VfioPciDriver> Device<T> {
         // SAFETY: `core` was fully initialised by `_vfio_alloc_device` and its `init` op.
         let ret = unsafe { raw::vfio_pci_core_register_device(core) };
         if ret != 0 {
-            // SAFETY: as above; the reference is dropped below, the release op frees it.
+            // SAFETY: the device is still being probed, drvdata ours; the reference is dropped
+            // on return and the release op frees the allocation.
             unsafe { bindings::dev_set_drvdata(&raw mut (*raw_pdev).dev, ptr::null_mut()) };
             return Err(Error::from_errno(ret));
         }
