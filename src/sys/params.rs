@@ -109,8 +109,8 @@ macro_rules! c_module_param {
                 // Only the address of `__this_module` is taken; the module loader sets it
                 // up and it outlives the module.
                 mod_: &raw mut ::kernel::bindings::__this_module,
-                // SAFETY: the kernel's `param_ops_*` are immutable statics.
-                ops: unsafe { ::core::ptr::from_ref(&$ops) },
+                // Only the address of the kernel's immutable `param_ops_*` is taken.
+                ops: &raw const $ops,
                 perm: $perm,
                 level: -1,
                 flags: 0,

@@ -308,7 +308,7 @@ impl<T: VfioPciDriver, Ctx: DeviceContext> Device<T, Ctx> {
     ///
     /// `pdev` is bound to the PCI driver registered for `T` (its drvdata is our `Device<T>`,
     /// see `probe`), and the caller is in `Ctx`.
-    pub(crate) unsafe fn from_bound<'a>(pdev: *mut bindings::pci_dev) -> &'a Self {
+    pub(super) unsafe fn from_bound<'a>(pdev: *mut bindings::pci_dev) -> &'a Self {
         // SAFETY: by contract drvdata is the core device, i.e. our `Device<T>`.
         // INVARIANT: by the function's contract.
         unsafe { &*bindings::dev_get_drvdata(&raw mut (*pdev).dev).cast::<Self>() }
@@ -387,7 +387,7 @@ impl<T: VfioPciDriver> Device<T> {
     /// # Safety
     ///
     /// As for `from_bound`, and called once per successful `probe`.
-    pub(crate) unsafe fn remove(pdev: *mut bindings::pci_dev) {
+    pub(super) unsafe fn remove(pdev: *mut bindings::pci_dev) {
         // SAFETY: by contract drvdata holds the reference `probe` handed over, taken back once.
         let dev: ARef<Self> = unsafe { ARef::from_raw(NonNull::from(Self::from_bound(pdev))) };
         // SAFETY: the device was registered by `probe`.
