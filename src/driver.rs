@@ -6,6 +6,7 @@
 use crate::policy::{self, MatchRequest, Role, Uuid};
 use crate::sys::pci_driver::PciVfioDriver;
 use crate::sys::ratelimit::RateLimit;
+use crate::sys::uapi::{VFIO_DEVICE_FEATURE_MASK, VFIO_DEVICE_FEATURE_PCI_VF_TOKEN};
 use crate::sys::vfio_pci_core::{self as core_dev, CoreDevice, Device, VfioPciDriver};
 use crate::{denylist, params};
 use kernel::{
@@ -42,10 +43,6 @@ pub(crate) fn init_globals() {
 /// vfio-pci's per-device data: none. The VF token is vfio_pci_core's (`CoreDevice::vf_token`),
 /// the one C variant drivers check VFs against and in which the core counts open VFs.
 pub(crate) struct VfioPci;
-
-/// `VFIO_DEVICE_FEATURE_PCI_VF_TOKEN` and the feature-number mask, from the uapi.
-const VFIO_DEVICE_FEATURE_MASK: u32 = 0xffff;
-const VFIO_DEVICE_FEATURE_PCI_VF_TOKEN: u32 = 0;
 
 impl VfioPci {
     /// Logs a refusal like C's `pci_info_ratelimited()` at `site`.

@@ -9,6 +9,7 @@ pub(crate) mod params;
 pub(crate) mod pci_driver;
 pub(crate) mod ratelimit;
 pub(crate) mod raw;
+pub(crate) mod uapi;
 pub(crate) mod vfio_pci_core;
 
 /// Logs C vfio-pci's `invalid id string "ENTRY"` warning with the entry's bytes as they are,
