@@ -4,7 +4,7 @@
 //! the VF token. Safe code only: wiring between the token policy and the safe layer.
 
 use crate::policy::{self, MatchRequest, Role, Uuid};
-use crate::sys::pci_driver::PciVfioDriver;
+use crate::sys::pci_driver::{DeviceId, IdTable, IdTableRef, PciVfioDriver, ANY};
 use crate::sys::ratelimit::RateLimit;
 use crate::sys::uapi::{VFIO_DEVICE_FEATURE_MASK, VFIO_DEVICE_FEATURE_PCI_VF_TOKEN};
 use crate::sys::vfio_pci_core::{self as core_dev, CoreDevice, Device, VfioPciDriver};
@@ -96,8 +96,11 @@ impl VfioPci {
     }
 }
 
+/// The driver's name, C's.
+pub(crate) const NAME: &CStr = c"vfio-pci";
+
 impl VfioPciDriver for VfioPci {
-    const NAME: &'static CStr = c"vfio-pci";
+    const NAME: &'static CStr = NAME;
 
     fn init(core: &CoreDevice<core_dev::Init>) -> Result<Self> {
         // Latch the module parameters per device, as C vfio-pci does at init.
@@ -169,7 +172,17 @@ impl VfioPciDriver for VfioPci {
     }
 }
 
+/// The id table: match every device, but only through `driver_override`
+/// (`PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID)`).
+///
+/// Named as C's `MODULE_DEVICE_TABLE(pci, vfio_pci_table)` names it, so that modpost finds
+/// it and gives the module C's `alias=vfio_pci:v*d*sv*sd*bc*sc*i*` (depmod puts it in
+/// modules.alias, where libvirt looks for a vfio variant driver).
+#[export_name = "__mod_device_table__kmod_vfio_pci__pci__vfio_pci_table"]
+static VFIO_PCI_TABLE: IdTable<1> = IdTable::new([DeviceId::vfio_override(ANY, ANY)]);
+
 impl PciVfioDriver for VfioPci {
+    const ID_TABLE: IdTableRef = VFIO_PCI_TABLE.as_ref();
     const ATTR_NAME: &'static CStr = c"vf_token_users";
 
     fn probe_allowed(pdev: &pci::Device) -> Result {

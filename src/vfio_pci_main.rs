@@ -33,6 +33,13 @@ struct VfioPciModule {
 
 impl kernel::Module for VfioPciModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        if sys::pci_driver::driver_registered(driver::NAME) {
+            pr_err!(
+                "a PCI driver named \"{}\" is already registered (C vfio-pci loaded or built in?); not loading\n",
+                driver::NAME
+            );
+            return Err(EBUSY);
+        }
         driver::init_globals();
         let driver = KBox::pin_init(Registration::new(module), GFP_KERNEL)?;
         ids::add_ids(driver.as_ref(), params::IDS.value());

@@ -30,6 +30,8 @@ pub(crate) trait PciVfioDriver: VfioPciDriver {
     fn probed(dev: &Device<Self, Core>);
     /// `sriov_configure` (device lock held): the number of VFs enabled.
     fn sriov_configure(dev: &Device<Self, Core>, nr_virtfn: i32) -> Result<i32>;
+    /// The id table.
+    const ID_TABLE: IdTableRef;
     /// A read-only sysfs attribute shown on devices for which `show_attr` returns `Some`.
     const ATTR_NAME: &'static CStr;
     /// The attribute's value, or `None` to hide it on this device.
@@ -56,60 +58,91 @@ unsafe impl<T: PciVfioDriver> Send for Registration<T> {}
 // driver's own lock.
 unsafe impl<T: PciVfioDriver> Sync for Registration<T> {}
 
-/// The id table: match every device, but only through `driver_override`
-/// (`PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID)`), then the terminator.
+/// A `struct pci_device_id` entry.
+#[repr(transparent)]
+pub(crate) struct DeviceId(bindings::pci_device_id);
+
+impl DeviceId {
+    /// Matches `vendor:device` (`PCI_ANY_ID` for any), but only through `driver_override`
+    /// (`PCI_DRIVER_OVERRIDE_DEVICE_VFIO`).
+    pub(crate) const fn vfio_override(vendor: u32, device: u32) -> Self {
+        Self(bindings::pci_device_id {
+            vendor,
+            device,
+            subvendor: ANY,
+            subdevice: ANY,
+            class: 0,
+            class_mask: 0,
+            driver_data: 0,
+            override_only: bindings::PCI_ID_F_VFIO_DRIVER_OVERRIDE,
+        })
+    }
+}
+
+/// `PCI_ANY_ID` as the id fields take it.
+pub(crate) const ANY: u32 = bindings::PCI_ANY_ID as u32;
+
+/// An id table as `struct pci_driver` takes it: `N` entries, then the zero terminator, laid
+/// out as C's array (modpost reads it under the `MODULE_DEVICE_TABLE` symbol name).
+#[repr(C)]
+pub(crate) struct IdTable<const N: usize> {
+    ids: [DeviceId; N],
+    end: bindings::pci_device_id,
+}
+
+impl<const N: usize> IdTable<N> {
+    /// The table of `ids`.
+    pub(crate) const fn new(ids: [DeviceId; N]) -> Self {
+        Self {
+            ids,
+            end: bindings::pci_device_id {
+                vendor: 0,
+                device: 0,
+                subvendor: 0,
+                subdevice: 0,
+                class: 0,
+                class_mask: 0,
+                driver_data: 0,
+                override_only: 0,
+            },
+        }
+    }
+
+    /// The table as the driver's `id_table`.
+    pub(crate) const fn as_ref(&'static self) -> IdTableRef {
+        // INVARIANT: `self` is a `'static` terminated table.
+        IdTableRef((&raw const self.ids).cast())
+    }
+}
+
+/// A `'static` id table of any length.
 ///
-/// Named as C's `MODULE_DEVICE_TABLE(pci, vfio_pci_table)` names it, so that modpost finds
-/// it and gives the module C's `alias=vfio_pci:v*d*sv*sd*bc*sc*i*` (depmod puts it in
-/// modules.alias, where libvirt looks for a vfio variant driver).
-const ANY: u32 = bindings::PCI_ANY_ID as u32;
-#[export_name = "__mod_device_table__kmod_vfio_pci__pci__vfio_pci_table"]
-static ID_TABLE: [bindings::pci_device_id; 2] = [
-    bindings::pci_device_id {
-        vendor: ANY,
-        device: ANY,
-        subvendor: ANY,
-        subdevice: ANY,
-        class: 0,
-        class_mask: 0,
-        driver_data: 0,
-        override_only: bindings::PCI_ID_F_VFIO_DRIVER_OVERRIDE,
-    },
-    bindings::pci_device_id {
-        vendor: 0,
-        device: 0,
-        subvendor: 0,
-        subdevice: 0,
-        class: 0,
-        class_mask: 0,
-        driver_data: 0,
-        override_only: 0,
-    },
-];
+/// # Invariants
+///
+/// Points at a `'static` array of `struct pci_device_id` ending with a zero entry.
+#[derive(Clone, Copy)]
+pub(crate) struct IdTableRef(*const bindings::pci_device_id);
+
+/// Whether a PCI driver named `name` is registered (e.g. a C driver of the same name).
+pub(crate) fn driver_registered(name: &CStr) -> bool {
+    // SAFETY: `driver_find` only looks the NUL-terminated name up on the PCI bus.
+    let drv =
+        unsafe { bindings::driver_find(name.as_char_ptr(), &raw const bindings::pci_bus_type) };
+    !drv.is_null()
+}
 
 impl<T: PciVfioDriver> Registration<T> {
-    /// Registers the driver named `T::NAME`; fails with `EBUSY` if a driver of that name is
-    /// already registered (C vfio-pci built in or loaded).
+    /// Registers the driver named `T::NAME`.
     pub(crate) fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             driver <- Opaque::try_ffi_init(move |drv: *mut bindings::pci_driver| {
-                // SAFETY: `driver_find` only looks the name up on the PCI bus.
-                let existing = unsafe {
-                    bindings::driver_find(T::NAME.as_char_ptr(), &raw const bindings::pci_bus_type)
-                };
-                if !existing.is_null() {
-                    pr_err!(
-                        "a PCI driver named \"{}\" is already registered (C vfio-pci loaded or built in?); not loading\n",
-                        T::NAME
-                    );
-                    return Err(EBUSY);
-                }
                 // SAFETY: `drv` points to pinned, writable memory we own; zero is a valid
-                // `pci_driver` for the fields we do not set.
+                // `pci_driver` for the fields we do not set; the id table is `'static` and
+                // terminated (`IdTableRef`'s invariant).
                 unsafe {
                     ptr::write_bytes(drv, 0, 1);
                     (*drv).name = T::NAME.as_char_ptr();
-                    (*drv).id_table = ID_TABLE.as_ptr();
+                    (*drv).id_table = T::ID_TABLE.0;
                     (*drv).probe = Some(Self::probe);
                     (*drv).remove = Some(Self::remove);
                     (*drv).sriov_configure = Some(Self::sriov_configure);
