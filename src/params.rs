@@ -2,7 +2,7 @@
 
 //! Module parameters of C vfio-pci: same names, types, permissions and descriptions.
 
-use crate::sys::params::{
+use crate::sys::ext::params::{
     c_module_param, c_module_param_info, BoolParam, StringParam, StringParamDesc,
 };
 use kernel::bindings;

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A vfio_pci_core variant driver as safe Rust: the device allocation (which embeds
-//! `struct vfio_pci_core_device` and the driver's per-device data), the `vfio_device_ops`
-//! table (driver callbacks where the driver has them, `vfio_pci_core_*` otherwise), and the
-//! core entry points the driver calls.
+//! vfio_pci_core variant drivers (C: `<linux/vfio_pci_core.h>`): the [`Driver`] trait, the
+//! device allocation (which embeds `struct vfio_pci_core_device` and the driver's per-device
+//! data), its `vfio_device_ops` (the driver's callbacks where it has them, `vfio_pci_core_*`
+//! otherwise), the core entry points, and the [`Registration`] of the PCI driver.
 
-use super::raw;
+mod registration;
+
+pub(crate) use registration::Registration;
+
 use crate::policy::Uuid;
+use crate::sys::{ext::pci::IdTableRef, raw};
 use core::{
     marker::PhantomData,
     mem::offset_of,
@@ -14,7 +18,7 @@ use core::{
 };
 use kernel::{
     bindings, container_of, device,
-    error::{from_result, to_result},
+    error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
     ffi::{c_char, c_int},
     pci,
     prelude::*,
@@ -52,29 +56,72 @@ impl DeviceContext for Init {}
 impl DeviceContext for Open {}
 impl DeviceContext for Core {}
 
-/// What a vfio_pci_core variant driver implements. The data is created in the vfio `init` op
-/// and dropped in `release`; every callback gets the whole device.
-pub(crate) trait VfioPciDriver: Sized + Send + Sync + 'static {
+/// A vfio_pci_core variant driver: its PCI driver and its vfio device ops. The data `Self`
+/// is created in the vfio `init` op and dropped in `release`; every callback gets the whole
+/// device. An op the driver does not implement is vfio_pci_core's, as a C variant driver's
+/// `vfio_pci_core_*` entries in its ops table.
+#[vtable]
+pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// The PCI driver name, also the vfio ops name (the core copies it into the
     /// `driver_override` of VFs created under a PF bound to this driver).
     const NAME: &'static CStr;
+    /// The PCI id table.
+    const ID_TABLE: IdTableRef;
+    /// The name of the read-only sysfs attribute `show_attr` gives, if implemented.
+    const ATTR_NAME: &'static CStr = c"";
 
     /// Creates the per-device data (vfio `init` op), before the core initialises.
     fn init(core: &CoreDevice<Init>) -> Result<Self>;
+
+    /// Refuses a device at PCI probe, before anything is allocated.
+    fn probe_allowed(_pdev: &pci::Device) -> Result {
+        Ok(())
+    }
+
+    /// Called after PCI probe registered the device with vfio (nothing to undo on error).
+    fn probed(_dev: &Device<Self, Core>) {}
+
+    /// PCI `sriov_configure` (device lock held): the number of VFs enabled.
+    fn sriov_configure(dev: &Device<Self, Core>, nr_virtfn: i32) -> Result<i32> {
+        dev.sriov_configure(nr_virtfn)
+    }
+
+    /// The value of the attribute `ATTR_NAME`, or `None` to hide it on this device. Without
+    /// it the driver has no attribute.
+    fn show_attr(_dev: &Device<Self>) -> Option<i32> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// Opens the device for a user (vfio `open_device`); closing is vfio_pci_core's.
-    fn open_device(dev: &Device<Self, Open>) -> Result;
+    fn open_device(dev: &Device<Self, Open>) -> Result {
+        dev.enable()?;
+        dev.finish_enable();
+        Ok(())
+    }
+
     /// `VFIO_GROUP_GET_DEVICE_FD` string match: `Ok(false)` is "not this device". `buf` is
-    /// the C string vfio copied from the user, without its NUL (it holds none).
-    fn match_name(dev: &Device<Self>, buf: &[u8]) -> Result<bool>;
-    /// The VF token check, on both the group and the cdev path.
-    fn match_token(dev: &Device<Self>, token: Option<&[u8; 16]>) -> Result;
-    /// `VFIO_DEVICE_FEATURE`: `None` hands the feature to vfio_pci_core.
+    /// the C string vfio copied from the user, without its NUL (it holds none). Otherwise
+    /// `vfio_pci_core_match`.
+    fn match_name(_dev: &Device<Self>, _buf: &[u8]) -> Result<bool> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The VF token check, on both the group and the cdev path. Otherwise
+    /// `vfio_pci_core_match_token_uuid`.
+    fn match_token(_dev: &Device<Self>, _token: Option<&[u8; 16]>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `VFIO_DEVICE_FEATURE`: `None` hands the feature to vfio_pci_core, as does a driver
+    /// without it.
     fn device_feature(
-        dev: &Device<Self>,
-        flags: u32,
-        arg: UserPtr,
-        argsz: usize,
-    ) -> Option<Result<i32>>;
+        _dev: &Device<Self>,
+        _flags: u32,
+        _arg: UserPtr,
+        _argsz: usize,
+    ) -> Option<Result<i32>> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// A `struct vfio_pci_core_device`, referenced in the context `Ctx`.
@@ -291,7 +338,7 @@ macro_rules! deref_to_normal {
 }
 deref_to_normal!(Open, Core);
 
-impl<T: VfioPciDriver, Ctx: DeviceContext> Device<T, Ctx> {
+impl<T: Driver, Ctx: DeviceContext> Device<T, Ctx> {
     /// # Safety
     ///
     /// `vdev` is the `vfio_device` of a live allocation made by `probe` with this `T`, whose
@@ -315,7 +362,7 @@ impl<T: VfioPciDriver, Ctx: DeviceContext> Device<T, Ctx> {
     }
 }
 
-impl<T: VfioPciDriver> Device<T, Open> {
+impl<T: Driver> Device<T, Open> {
     /// `vfio_pci_core_enable`: the first step of `open_device`.
     pub(crate) fn enable(&self) -> Result {
         // SAFETY: by the type invariant (`Open`) vfio holds the device set's lock.
@@ -330,7 +377,7 @@ impl<T: VfioPciDriver> Device<T, Open> {
     }
 }
 
-impl<T: VfioPciDriver> Device<T, Core> {
+impl<T: Driver> Device<T, Core> {
     /// `vfio_pci_core_sriov_configure`.
     pub(crate) fn sriov_configure(&self, nr_virtfn: i32) -> Result<i32> {
         // SAFETY: by the type invariant (`Core`) the device is bound and its lock is held.
@@ -339,7 +386,7 @@ impl<T: VfioPciDriver> Device<T, Core> {
     }
 }
 
-impl<T: VfioPciDriver> Device<T> {
+impl<T: Driver> Device<T> {
     /// Allocates the vfio device of `pdev` (running the `init` op), makes it the PCI drvdata
     /// (which vfio_pci_core requires) and registers it. On success drvdata owns the
     /// allocation's first reference until [`Device::remove`]; on error nothing is left behind.
@@ -398,7 +445,7 @@ impl<T: VfioPciDriver> Device<T> {
 // SAFETY: the reference count is that of the vfio device's `struct device` (`vfio_device`
 // is at offset 0 of `Device<T>`): `get_device`, and `put_device` as `vfio_put_device()`
 // does; dropping the last one runs the release op, which frees the allocation.
-unsafe impl<T: VfioPciDriver> AlwaysRefCounted for Device<T> {
+unsafe impl<T: Driver> AlwaysRefCounted for Device<T> {
     fn inc_ref(&self) {
         // SAFETY: a shared reference means the count is not zero.
         unsafe { bindings::get_device(&raw mut (*self.core.vdev()).device) };
@@ -438,7 +485,7 @@ macro_rules! iommufd_op {
 /// The `vfio_device_ops` of a driver `T`.
 pub(crate) struct Ops<T>(PhantomData<T>);
 
-impl<T: VfioPciDriver> Ops<T> {
+impl<T: Driver> Ops<T> {
     const OPS: raw::vfio_device_ops = raw::vfio_device_ops {
         name: kernel::str::as_char_ptr_in_const_context(T::NAME).cast_mut(),
         init: Some(Self::init),
@@ -457,10 +504,22 @@ impl<T: VfioPciDriver> Ops<T> {
         get_region_info_caps: Some(raw::vfio_pci_ioctl_get_region_info),
         mmap: Some(raw::vfio_pci_core_mmap),
         request: Some(raw::vfio_pci_core_request),
-        match_: Some(Self::match_),
-        match_token_uuid: Some(Self::match_token_uuid),
+        match_: if T::HAS_MATCH_NAME {
+            Some(Self::match_)
+        } else {
+            Some(raw::vfio_pci_core_match)
+        },
+        match_token_uuid: if T::HAS_MATCH_TOKEN {
+            Some(Self::match_token_uuid)
+        } else {
+            Some(raw::vfio_pci_core_match_token_uuid)
+        },
         dma_unmap: None,
-        device_feature: Some(Self::device_feature),
+        device_feature: if T::HAS_DEVICE_FEATURE {
+            Some(Self::device_feature)
+        } else {
+            Some(raw::vfio_pci_core_ioctl_feature)
+        },
     };
     // Promoted from the `const`, as `PCI_OPS`.
     const TABLE: &'static raw::vfio_device_ops = &Self::OPS;

@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The module's own `struct pci_driver` for a vfio_pci_core variant driver.
+//! The `struct pci_driver` of a vfio_pci_core variant driver.
 //!
 //! `kernel::pci::Driver` cannot be used: it stores its own data as drvdata, while
 //! vfio_pci_core requires drvdata to be the core device, and it has no `sriov_configure`,
 //! `err_handler` or `driver_managed_dma`. The core also writes `driver.pm`, so the
 //! `struct pci_driver` lives in writable, pinned memory.
 
-use super::{
-    raw,
-    vfio_pci_core::{Core, Device, Normal, VfioPciDriver},
-};
+use super::{Core, Device, Driver, Normal};
+use crate::sys::raw;
 use core::{marker::PhantomData, ptr};
 use kernel::{
     bindings,
@@ -18,25 +16,8 @@ use kernel::{
     ffi::{c_char, c_int},
     pci,
     prelude::*,
-    str::CStr,
     types::Opaque,
 };
-
-/// PCI-level callbacks of a vfio-pci style driver.
-pub(crate) trait PciVfioDriver: VfioPciDriver {
-    /// Refuses a device before anything is allocated (the denylist).
-    fn probe_allowed(pdev: &pci::Device) -> Result;
-    /// Called after the device was registered with vfio (nothing to undo on error).
-    fn probed(dev: &Device<Self, Core>);
-    /// `sriov_configure` (device lock held): the number of VFs enabled.
-    fn sriov_configure(dev: &Device<Self, Core>, nr_virtfn: i32) -> Result<i32>;
-    /// The id table.
-    const ID_TABLE: IdTableRef;
-    /// A read-only sysfs attribute shown on devices for which `show_attr` returns `Some`.
-    const ATTR_NAME: &'static CStr;
-    /// The attribute's value, or `None` to hide it on this device.
-    fn show_attr(dev: &Device<Self>) -> Option<i32>;
-}
 
 /// The registered `struct pci_driver`; unregistered on drop.
 ///
@@ -45,7 +26,7 @@ pub(crate) trait PciVfioDriver: VfioPciDriver {
 /// `driver` is registered with the PCI core, with `T`'s callbacks, from the end of `new`
 /// until `drop`.
 #[pin_data(PinnedDrop)]
-pub(crate) struct Registration<T: PciVfioDriver> {
+pub(crate) struct Registration<T: Driver> {
     #[pin]
     driver: Opaque<bindings::pci_driver>,
     _t: PhantomData<T>,
@@ -53,85 +34,12 @@ pub(crate) struct Registration<T: PciVfioDriver> {
 
 // SAFETY: the PCI core serialises its use of the driver, and the `Registration` itself only
 // hands it to the PCI core (`pci_add_dynid`, `pci_unregister_driver`), from any thread.
-unsafe impl<T: PciVfioDriver> Send for Registration<T> {}
+unsafe impl<T: Driver> Send for Registration<T> {}
 // SAFETY: a shared `Registration` only passes the driver to `pci_add_dynid`, which takes the
 // driver's own lock.
-unsafe impl<T: PciVfioDriver> Sync for Registration<T> {}
+unsafe impl<T: Driver> Sync for Registration<T> {}
 
-/// A `struct pci_device_id` entry.
-#[repr(transparent)]
-pub(crate) struct DeviceId(bindings::pci_device_id);
-
-impl DeviceId {
-    /// Matches `vendor:device` (`PCI_ANY_ID` for any), but only through `driver_override`
-    /// (`PCI_DRIVER_OVERRIDE_DEVICE_VFIO`).
-    pub(crate) const fn vfio_override(vendor: u32, device: u32) -> Self {
-        Self(bindings::pci_device_id {
-            vendor,
-            device,
-            subvendor: ANY,
-            subdevice: ANY,
-            class: 0,
-            class_mask: 0,
-            driver_data: 0,
-            override_only: bindings::PCI_ID_F_VFIO_DRIVER_OVERRIDE,
-        })
-    }
-}
-
-/// `PCI_ANY_ID` as the id fields take it.
-pub(crate) const ANY: u32 = bindings::PCI_ANY_ID as u32;
-
-/// An id table as `struct pci_driver` takes it: `N` entries, then the zero terminator, laid
-/// out as C's array (modpost reads it under the `MODULE_DEVICE_TABLE` symbol name).
-#[repr(C)]
-pub(crate) struct IdTable<const N: usize> {
-    ids: [DeviceId; N],
-    end: bindings::pci_device_id,
-}
-
-impl<const N: usize> IdTable<N> {
-    /// The table of `ids`.
-    pub(crate) const fn new(ids: [DeviceId; N]) -> Self {
-        Self {
-            ids,
-            end: bindings::pci_device_id {
-                vendor: 0,
-                device: 0,
-                subvendor: 0,
-                subdevice: 0,
-                class: 0,
-                class_mask: 0,
-                driver_data: 0,
-                override_only: 0,
-            },
-        }
-    }
-
-    /// The table as the driver's `id_table`.
-    pub(crate) const fn as_ref(&'static self) -> IdTableRef {
-        // INVARIANT: `self` is a `'static` terminated table.
-        IdTableRef((&raw const self.ids).cast())
-    }
-}
-
-/// A `'static` id table of any length.
-///
-/// # Invariants
-///
-/// Points at a `'static` array of `struct pci_device_id` ending with a zero entry.
-#[derive(Clone, Copy)]
-pub(crate) struct IdTableRef(*const bindings::pci_device_id);
-
-/// Whether a PCI driver named `name` is registered (e.g. a C driver of the same name).
-pub(crate) fn driver_registered(name: &CStr) -> bool {
-    // SAFETY: `driver_find` only looks the NUL-terminated name up on the PCI bus.
-    let drv =
-        unsafe { bindings::driver_find(name.as_char_ptr(), &raw const bindings::pci_bus_type) };
-    !drv.is_null()
-}
-
-impl<T: PciVfioDriver> Registration<T> {
+impl<T: Driver> Registration<T> {
     /// Registers the driver named `T::NAME`.
     pub(crate) fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
@@ -142,12 +50,14 @@ impl<T: PciVfioDriver> Registration<T> {
                 unsafe {
                     ptr::write_bytes(drv, 0, 1);
                     (*drv).name = T::NAME.as_char_ptr();
-                    (*drv).id_table = T::ID_TABLE.0;
+                    (*drv).id_table = T::ID_TABLE.as_ptr();
                     (*drv).probe = Some(Self::probe);
                     (*drv).remove = Some(Self::remove);
                     (*drv).sriov_configure = Some(Self::sriov_configure);
                     (*drv).err_handler = &raw const raw::vfio_pci_core_err_handlers;
-                    (*drv).dev_groups = Attr::<T>::GROUPS.as_ptr().cast_mut();
+                    if T::HAS_SHOW_ATTR {
+                        (*drv).dev_groups = Attr::<T>::GROUPS.as_ptr().cast_mut();
+                    }
                     (*drv).driver_managed_dma = true;
                     // INVARIANT: registered when this returns `Ok`; otherwise there is no
                     // `Registration`.
@@ -217,7 +127,7 @@ impl<T: PciVfioDriver> Registration<T> {
 }
 
 #[pinned_drop]
-impl<T: PciVfioDriver> PinnedDrop for Registration<T> {
+impl<T: Driver> PinnedDrop for Registration<T> {
     fn drop(self: Pin<&mut Self>) {
         // SAFETY: by the type invariant the driver is registered, and is not used after.
         unsafe { bindings::pci_unregister_driver(self.driver.get()) };
@@ -227,7 +137,7 @@ impl<T: PciVfioDriver> PinnedDrop for Registration<T> {
 /// The driver's read-only sysfs attribute, shown only where `T::show_attr` has a value.
 struct Attr<T>(PhantomData<T>);
 
-impl<T: PciVfioDriver> Attr<T> {
+impl<T: Driver> Attr<T> {
     // `const`s promoted to `'static` tables where their addresses are taken, as the ops.
     const ATTR: bindings::device_attribute = bindings::device_attribute {
         attr: bindings::attribute {

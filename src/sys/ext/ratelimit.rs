@@ -7,7 +7,7 @@
 //! window, a contended caller neither waits nor takes a line beyond the burst, and the first
 //! caller of a window after drops prints "`func`: N callbacks suppressed".
 
-use super::raw;
+use crate::sys::raw;
 use core::sync::atomic::{AtomicU8, Ordering};
 use kernel::{bindings, prelude::*, str::CStr, types::Opaque};
 
