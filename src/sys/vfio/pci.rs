@@ -155,17 +155,13 @@ impl core::ops::Deref for CoreDevice<Init> {
 }
 
 impl CoreDevice {
-    fn vdev(&self) -> *mut raw::vfio_device {
-        // SAFETY: by the type invariant `self.0` is a live core device; `vdev` is its field.
-        unsafe { &raw mut (*self.as_raw()).vdev }
-    }
-
     /// The PCI device this vfio device was allocated for.
     pub(crate) fn pdev(&self) -> &pci::Device {
-        // SAFETY: by the type invariant `vdev.dev` is the `dev` of a `struct pci_dev`, which
-        // outlives its vfio device (the vfio device holds a reference to it).
+        // SAFETY: by the type invariant `self.0` is live and its `vdev.dev` is the `dev` of a
+        // `struct pci_dev`, which outlives its vfio device (the vfio device holds a reference
+        // to it).
         unsafe {
-            let pdev = container_of!((*self.vdev()).dev, bindings::pci_dev, dev);
+            let pdev = container_of!((*self.as_raw()).vdev.dev, bindings::pci_dev, dev);
             &*pdev.cast::<pci::Device>()
         }
     }
@@ -209,11 +205,9 @@ impl CoreDevice {
         }
     }
 
-    /// `pci_name()`, e.g. `0000:01:10.0`.
+    /// `pci_name()`, e.g. `0000:01:10.0`: the name of the PCI device's `struct device`.
     pub(crate) fn name(&self) -> &CStr {
-        // SAFETY: `pci_name` returns the live device's NUL-terminated name, which lives as
-        // long as the device.
-        unsafe { CStr::from_char_ptr(raw::vfio_rs_pci_name(self.raw_pdev().cast())) }
+        self.dev().name()
     }
 }
 
@@ -412,10 +406,12 @@ impl<T: Driver> Device<T> {
         unsafe {
             (*core).pci_ops = &PCI_OPS;
         }
-        // SAFETY: the device is being probed; drvdata is ours to set.
-        unsafe { bindings::dev_set_drvdata(&raw mut (*raw_pdev).dev, core.cast()) };
-        // SAFETY: `core` was fully initialised by `_vfio_alloc_device` and its `init` op.
-        let ret = unsafe { raw::vfio_pci_core_register_device(core) };
+        // SAFETY: the device is being probed, drvdata is ours to set; `core` was fully
+        // initialised by `_vfio_alloc_device` and its `init` op.
+        let ret = unsafe {
+            bindings::dev_set_drvdata(&raw mut (*raw_pdev).dev, core.cast());
+            raw::vfio_pci_core_register_device(core)
+        };
         if ret != 0 {
             // SAFETY: the device is still being probed, drvdata ours; the reference is dropped
             // on return and the release op frees the allocation.
@@ -448,7 +444,7 @@ impl<T: Driver> Device<T> {
 unsafe impl<T: Driver> AlwaysRefCounted for Device<T> {
     fn inc_ref(&self) {
         // SAFETY: a shared reference means the count is not zero.
-        unsafe { bindings::get_device(&raw mut (*self.core.vdev()).device) };
+        unsafe { bindings::get_device(&raw mut (*self.core.as_raw()).vdev.device) };
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
