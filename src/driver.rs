@@ -12,7 +12,7 @@ use crate::sys::uapi::{VFIO_DEVICE_FEATURE_MASK, VFIO_DEVICE_FEATURE_PCI_VF_TOKE
 use crate::sys::vfio::pci::{self as vfio_pci, CoreDevice, Device};
 use crate::{denylist, params};
 use kernel::{
-    pci,
+    device, pci,
     prelude::*,
     str::CStr,
     uaccess::{UserPtr, UserSlice},
@@ -185,7 +185,7 @@ impl vfio_pci::Driver for VfioPci {
         )
     }
 
-    fn probe_allowed(pdev: &pci::Device) -> Result {
+    fn probe_allowed(pdev: &pci::Device<device::Core<'_>>) -> Result {
         let (vendor, device) = (pdev.vendor_id().as_raw(), pdev.device_id());
         if !denylist::in_denylist(vendor, device) {
             return Ok(());

@@ -74,7 +74,7 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     fn init(core: &CoreDevice<Init>) -> Result<Self>;
 
     /// Refuses a device at PCI probe, before anything is allocated.
-    fn probe_allowed(_pdev: &pci::Device) -> Result {
+    fn probe_allowed(_pdev: &pci::Device<device::Core<'_>>) -> Result {
         Ok(())
     }
 
@@ -384,7 +384,7 @@ impl<T: Driver> Device<T> {
     /// Allocates the vfio device of `pdev` (running the `init` op), makes it the PCI drvdata
     /// (which vfio_pci_core requires) and registers it. On success drvdata owns the
     /// allocation's first reference until [`Device::remove`]; on error nothing is left behind.
-    pub(crate) fn probe(pdev: &pci::Device) -> Result {
+    pub(super) fn probe(pdev: &pci::Device<device::Core<'_>>) -> Result {
         let raw_pdev: *mut bindings::pci_dev = ptr::from_ref(pdev).cast_mut().cast();
         // SAFETY: `pdev` is a live PCI device being probed; the size covers `Device<T>`, whose
         // `vfio_device` is at offset 0; the ops table is static.

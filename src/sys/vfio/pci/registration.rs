@@ -11,7 +11,7 @@ use super::{Core, Device, Driver, Normal};
 use crate::sys::raw;
 use core::{marker::PhantomData, ptr};
 use kernel::{
-    bindings,
+    bindings, device,
     error::{from_result, to_result},
     ffi::{c_char, c_int},
     pci,
@@ -96,8 +96,9 @@ impl<T: Driver> Registration<T> {
         pdev: *mut bindings::pci_dev,
         _id: *const bindings::pci_device_id,
     ) -> c_int {
-        // SAFETY: the PCI core passes a valid device being probed.
-        let pci_dev = unsafe { &*pdev.cast::<pci::Device>() };
+        // SAFETY: the PCI core passes a valid device being probed, under its device lock.
+        // INVARIANT: so the reference, which cannot leave this call, is in the `Core` context.
+        let pci_dev = unsafe { &*pdev.cast::<pci::Device<device::Core<'_>>>() };
         from_result(|| {
             T::probe_allowed(pci_dev)?;
             Device::<T>::probe(pci_dev)?;
