@@ -55,9 +55,7 @@ impl<T: Driver> Registration<T> {
                     (*drv).remove = Some(Self::remove);
                     (*drv).sriov_configure = Some(Self::sriov_configure);
                     (*drv).err_handler = &raw const raw::vfio_pci_core_err_handlers;
-                    if T::HAS_SHOW_ATTR {
-                        (*drv).dev_groups = Attr::<T>::GROUPS.as_ptr().cast_mut();
-                    }
+                    (*drv).dev_groups = Attr::<T>::DEV_GROUPS.cast_mut();
                     (*drv).driver_managed_dma = true;
                     // INVARIANT: registered when this returns `Ok`; otherwise there is no
                     // `Registration`.
@@ -163,6 +161,13 @@ impl<T: Driver> Attr<T> {
         ..pin_init::zeroed()
     };
     const GROUPS: [*const bindings::attribute_group; 2] = [&Self::GROUP, ptr::null()];
+    /// The driver's `dev_groups`: none if it shows no attribute. A `const`, so that a driver
+    /// without `show_attr` never instantiates the callbacks (as the ops' `HAS_*` choices).
+    const DEV_GROUPS: *const *const bindings::attribute_group = if T::HAS_SHOW_ATTR {
+        Self::GROUPS.as_ptr()
+    } else {
+        ptr::null()
+    };
 
     /// # Safety
     ///
