@@ -431,10 +431,15 @@ impl<T: Driver> Device<T> {
     ///
     /// As for `from_bound`, and called once per successful `probe`.
     pub(super) unsafe fn remove(pdev: *mut bindings::pci_dev) {
-        // SAFETY: by contract drvdata holds the reference `probe` handed over, taken back once.
-        let dev: ARef<Self> = unsafe { ARef::from_raw(NonNull::from(Self::from_bound(pdev))) };
-        // SAFETY: the device was registered by `probe`.
-        unsafe { raw::vfio_pci_core_unregister_device(dev.core.as_raw()) };
+        // SAFETY: by contract drvdata holds the reference `probe` handed over, taken back once,
+        // to a device `probe` registered.
+        let dev: ARef<Self> = unsafe {
+            let dev = ARef::from_raw(NonNull::from(Self::from_bound(pdev)));
+            raw::vfio_pci_core_unregister_device(dev.core.as_raw());
+            dev
+        };
+        // The probe reference goes; the last reference runs the release op.
+        drop(dev);
     }
 }
 
@@ -532,10 +537,12 @@ impl<T: Driver> Ops<T> {
         let core = unsafe { &*(&raw const (*dev).core).cast::<CoreDevice<Init>>() };
         from_result(|| {
             let data = T::init(core)?;
-            // SAFETY: `data` is uninitialised (zeroed) memory of the allocation.
-            unsafe { (&raw mut (*dev).data).write(data) };
-            // SAFETY: `vdev` is the vfio device under construction.
-            let ret = unsafe { raw::vfio_pci_core_init_dev(vdev) };
+            // SAFETY: `data` is uninitialised (zeroed) memory of the allocation; `vdev` is the
+            // vfio device under construction.
+            let ret = unsafe {
+                (&raw mut (*dev).data).write(data);
+                raw::vfio_pci_core_init_dev(vdev)
+            };
             if ret != 0 {
                 // SAFETY: `init` fails, so `release` will not run: drop the data here.
                 unsafe { ptr::drop_in_place(&raw mut (*dev).data) };

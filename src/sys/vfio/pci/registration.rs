@@ -171,24 +171,17 @@ impl<T: Driver> Attr<T> {
 
     /// # Safety
     ///
-    /// `dev` is a PCI device bound to `T`'s driver (sysfs only calls us for such devices).
-    unsafe fn device<'a>(dev: *mut bindings::device) -> &'a Device<T> {
-        // SAFETY: `dev` is the `dev` field of a `struct pci_dev` bound to us.
-        unsafe {
-            Device::<T, Normal>::from_bound(kernel::container_of!(dev, bindings::pci_dev, dev))
-        }
-    }
-
-    /// # Safety
-    ///
     /// Called by sysfs for this attribute of a device bound to this driver.
     unsafe extern "C" fn show(
         dev: *mut bindings::device,
         _attr: *mut bindings::device_attribute,
         buf: *mut c_char,
     ) -> isize {
-        // SAFETY: sysfs calls `show` while the driver's groups exist, i.e. while bound.
-        let dev = unsafe { Self::device(dev) };
+        // SAFETY: sysfs calls `show` while the driver's groups exist, i.e. while bound: `dev`
+        // is the `dev` field of a `struct pci_dev` bound to us.
+        let dev = unsafe {
+            Device::<T, Normal>::from_bound(kernel::container_of!(dev, bindings::pci_dev, dev))
+        };
         match T::show_attr(dev) {
             // SAFETY: `buf` is the PAGE_SIZE sysfs buffer; the format takes one `int`.
             Some(v) => unsafe { bindings::sysfs_emit(buf, c"%d\n".as_char_ptr(), v) as isize },
@@ -201,15 +194,18 @@ impl<T: Driver> Attr<T> {
     /// Called by sysfs for this group, on the `kobject` of a device bound to this driver.
     unsafe extern "C" fn is_visible(
         kobj: *mut bindings::kobject,
-        attr: *mut bindings::attribute,
+        _attr: *mut bindings::attribute,
         _n: c_int,
     ) -> bindings::umode_t {
-        // SAFETY: the group is on a `struct device`'s kobject, bound to us (dev_groups are
-        // added after probe succeeded).
-        let dev = unsafe { Self::device(kernel::container_of!(kobj, bindings::device, kobj)) };
+        // SAFETY: the group is on the kobject of a `struct device`, that of a `struct pci_dev`
+        // bound to us (dev_groups are added after probe succeeded).
+        let dev = unsafe {
+            let dev = kernel::container_of!(kobj, bindings::device, kobj);
+            Device::<T, Normal>::from_bound(kernel::container_of!(dev, bindings::pci_dev, dev))
+        };
+        // The group has one attribute, ours.
         match T::show_attr(dev) {
-            // SAFETY: `attr` is our attribute.
-            Some(_) => unsafe { (*attr).mode },
+            Some(_) => Self::ATTR.attr.mode,
             None => 0,
         }
     }
