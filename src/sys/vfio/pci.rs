@@ -128,11 +128,14 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
 ///
 /// # Invariants
 ///
-/// `self.0` is the core device of a live vfio device allocated by [`Device::probe`], whose
-/// `vdev.dev` vfio set to the PCI device's `struct device` before the `init` op. With
-/// `Ctx = Init` no other thread can reach it yet; otherwise `vfio_pci_core_init_dev` has
-/// initialised it. With `Ctx = Open` vfio holds its device set's lock; with `Ctx = Core` the
-/// PCI device is bound to the driver and its device lock is held.
+/// `self.0` is the core device of a live vfio device allocated by [`Device::probe`]: vfio set
+/// its `vdev.dev` to the PCI device's `struct device` before the `init` op, and its `vf_token`
+/// and `sriov_pf_core_dev` are NULL (the allocation is zeroed) or what the core set (see
+/// [`CoreDevice::vf_token`]). With `Ctx = Init` no other thread can reach it yet and the core
+/// has not initialised it; in the other contexts `vfio_pci_core_init_dev` has. With
+/// `Ctx = Open` vfio holds its device set's lock; with `Ctx = Core` the PCI device is bound to
+/// the driver and its device lock is held. A reference exists only inside a callback of the
+/// driver, between the PCI device's probe and remove (no reference-counted handle is public).
 #[repr(transparent)]
 pub(crate) struct CoreDevice<Ctx: DeviceContext = Normal>(
     Opaque<raw::vfio_pci_core_device>,
@@ -149,7 +152,8 @@ impl core::ops::Deref for CoreDevice<Init> {
     type Target = CoreDevice;
     fn deref(&self) -> &CoreDevice {
         // SAFETY: `Ctx` is a zero-sized marker, so both have the core device's layout.
-        // INVARIANT: the `Normal` invariant is part of every context's.
+        // INVARIANT: the `Normal` invariant is part of every context's (it needs no more of
+        // the core than the zeroed allocation).
         unsafe { &*ptr::from_ref(self).cast::<CoreDevice>() }
     }
 }
@@ -157,9 +161,9 @@ impl core::ops::Deref for CoreDevice<Init> {
 impl CoreDevice {
     /// The PCI device this vfio device was allocated for.
     pub(crate) fn pdev(&self) -> &pci::Device {
-        // SAFETY: by the type invariant `self.0` is live and its `vdev.dev` is the `dev` of a
-        // `struct pci_dev`, which outlives its vfio device (the vfio device holds a reference
-        // to it).
+        // SAFETY: by the type invariant `self.0` is live, its `vdev.dev` is the `dev` of a
+        // `struct pci_dev`, and the reference lives no longer than the callback it was made
+        // for, within the PCI device's binding to the driver.
         unsafe {
             let pdev = container_of!((*self.as_raw()).vdev.dev, bindings::pci_dev, dev);
             &*pdev.cast::<pci::Device>()
@@ -399,8 +403,8 @@ impl<T: Driver> Device<T> {
         // SAFETY: `_vfio_alloc_device` returns the first reference to a `Device<T>` (the
         // `vfio_device` is at its offset 0) whose `init` op succeeded.
         // INVARIANT: the core and the data are initialised by the `init` op.
-        let dev: ARef<Self> = unsafe { ARef::from_raw(vdev.cast()) };
-        let core = dev.core.as_raw();
+        let dev: ARef<VfioDevice<T>> = unsafe { ARef::from_raw(vdev.cast()) };
+        let core = dev.0.core.as_raw();
         #[cfg(CONFIG_VFIO_PCI_DMABUF)]
         // SAFETY: `core` is not registered yet; the ops table is static (as C vfio-pci's).
         unsafe {
@@ -433,9 +437,9 @@ impl<T: Driver> Device<T> {
     pub(super) unsafe fn remove(pdev: *mut bindings::pci_dev) {
         // SAFETY: by contract drvdata holds the reference `probe` handed over, taken back once,
         // to a device `probe` registered.
-        let dev: ARef<Self> = unsafe {
-            let dev = ARef::from_raw(NonNull::from(Self::from_bound(pdev)));
-            raw::vfio_pci_core_unregister_device(dev.core.as_raw());
+        let dev: ARef<VfioDevice<T>> = unsafe {
+            let dev = ARef::<VfioDevice<T>>::from_raw(NonNull::from(Self::from_bound(pdev)).cast());
+            raw::vfio_pci_core_unregister_device(dev.0.core.as_raw());
             dev
         };
         // The probe reference goes; the last reference runs the release op.
@@ -443,13 +447,19 @@ impl<T: Driver> Device<T> {
     }
 }
 
+/// The allocation as a reference-counted object, for the probe reference `probe` and `remove`
+/// hold. Private: `Device`'s methods reach the PCI device and the VF token, which a reference
+/// kept past `remove` would outlive.
+#[repr(transparent)]
+struct VfioDevice<T>(Device<T>);
+
 // SAFETY: the reference count is that of the vfio device's `struct device` (`vfio_device`
 // is at offset 0 of `Device<T>`): `get_device`, and `put_device` as `vfio_put_device()`
 // does; dropping the last one runs the release op, which frees the allocation.
-unsafe impl<T: Driver> AlwaysRefCounted for Device<T> {
+unsafe impl<T: Driver> AlwaysRefCounted for VfioDevice<T> {
     fn inc_ref(&self) {
         // SAFETY: a shared reference means the count is not zero.
-        unsafe { bindings::get_device(&raw mut (*self.core.as_raw()).vdev.device) };
+        unsafe { bindings::get_device(&raw mut (*self.0.core.as_raw()).vdev.device) };
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
