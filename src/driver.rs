@@ -4,12 +4,15 @@
 //! the VF token. Safe code only: wiring between the token policy and the safe layer.
 
 use crate::policy::{self, MatchRequest, Role, Uuid};
-use crate::sys::pci_driver::PciVfioDriver;
-use crate::sys::ratelimit::RateLimit;
-use crate::sys::vfio_pci_core::{CoreDevice, Device, VfioPciDriver};
+use crate::sys::ext::{
+    pci::{DeviceId, IdTable, IdTableRef, ANY},
+    ratelimit::RateLimit,
+};
+use crate::sys::uapi::{VFIO_DEVICE_FEATURE_MASK, VFIO_DEVICE_FEATURE_PCI_VF_TOKEN};
+use crate::sys::vfio::pci::{self as vfio_pci, CoreDevice, Device};
 use crate::{denylist, params};
 use kernel::{
-    pci,
+    device, pci,
     prelude::*,
     str::CStr,
     uaccess::{UserPtr, UserSlice},
@@ -42,10 +45,6 @@ pub(crate) fn init_globals() {
 /// vfio-pci's per-device data: none. The VF token is vfio_pci_core's (`CoreDevice::vf_token`),
 /// the one C variant drivers check VFs against and in which the core counts open VFs.
 pub(crate) struct VfioPci;
-
-/// `VFIO_DEVICE_FEATURE_PCI_VF_TOKEN` and the feature-number mask, from the uapi.
-const VFIO_DEVICE_FEATURE_MASK: u32 = 0xffff;
-const VFIO_DEVICE_FEATURE_PCI_VF_TOKEN: u32 = 0;
 
 impl VfioPci {
     /// Logs a refusal like C's `pci_info_ratelimited()` at `site`.
@@ -99,10 +98,25 @@ impl VfioPci {
     }
 }
 
-impl VfioPciDriver for VfioPci {
-    const NAME: &'static CStr = c"vfio-pci";
+/// The driver's name, C's.
+pub(crate) const NAME: &CStr = c"vfio-pci";
 
-    fn init(core: &CoreDevice) -> Result<Self> {
+/// The id table: match every device, but only through `driver_override`
+/// (`PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID)`).
+///
+/// Named as C's `MODULE_DEVICE_TABLE(pci, vfio_pci_table)` names it, so that modpost finds
+/// it and gives the module C's `alias=vfio_pci:v*d*sv*sd*bc*sc*i*` (depmod puts it in
+/// modules.alias, where libvirt looks for a vfio variant driver).
+#[export_name = "__mod_device_table__kmod_vfio_pci__pci__vfio_pci_table"]
+static VFIO_PCI_TABLE: IdTable<1> = IdTable::new([DeviceId::vfio_override(ANY, ANY)]);
+
+#[vtable]
+impl vfio_pci::Driver for VfioPci {
+    const NAME: &'static CStr = NAME;
+    const ID_TABLE: IdTableRef = VFIO_PCI_TABLE.as_ref();
+    const ATTR_NAME: &'static CStr = c"vf_token_users";
+
+    fn init(core: &CoreDevice<vfio_pci::Init>) -> Result<Self> {
         // Latch the module parameters per device, as C vfio-pci does at init.
         core.set_behaviour(
             params::NOINTXMASK.get(),
@@ -112,7 +126,7 @@ impl VfioPciDriver for VfioPci {
         Ok(VfioPci)
     }
 
-    fn open_device(dev: &Device<Self>) -> Result {
+    fn open_device(dev: &Device<Self, vfio_pci::Open>) -> Result {
         dev.enable()?;
         // C vfio-pci sets up Intel IGD regions here; this driver does not (see README).
         // This also counts an open VF in its PF's token (the core's count).
@@ -170,12 +184,8 @@ impl VfioPciDriver for VfioPci {
             },
         )
     }
-}
 
-impl PciVfioDriver for VfioPci {
-    const ATTR_NAME: &'static CStr = c"vf_token_users";
-
-    fn probe_allowed(pdev: &pci::Device) -> Result {
+    fn probe_allowed(pdev: &pci::Device<device::Core<'_>>) -> Result {
         let (vendor, device) = (pdev.vendor_id().as_raw(), pdev.device_id());
         if !denylist::in_denylist(vendor, device) {
             return Ok(());
@@ -198,9 +208,7 @@ impl PciVfioDriver for VfioPci {
         Err(EINVAL)
     }
 
-    fn probed(_dev: &Device<Self>) {}
-
-    fn sriov_configure(dev: &Device<Self>, nr_virtfn: i32) -> Result<i32> {
+    fn sriov_configure(dev: &Device<Self, vfio_pci::Core>, nr_virtfn: i32) -> Result<i32> {
         if !params::ENABLE_SRIOV.get() {
             return Err(ENOENT);
         }

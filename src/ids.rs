@@ -4,16 +4,19 @@
 //! read by `policy::ids`, which the host tests against the kernel's `sscanf`.
 
 use crate::policy::ids::{entries, IdEntry};
-use crate::sys::{self, pci_driver::PciVfioDriver, pci_driver::Registration};
+use crate::sys::{
+    ext,
+    vfio::pci::{Driver, Registration},
+};
 use kernel::prelude::*;
 
 /// `vfio_pci_fill_ids()`: adds every valid entry of `param` as a dynamic id of `driver`.
-pub(crate) fn add_ids<T: PciVfioDriver>(driver: Pin<&Registration<T>>, param: &[u8]) {
+pub(crate) fn add_ids<T: Driver>(driver: Pin<&Registration<T>>, param: &[u8]) {
     for entry in entries(param) {
         let id = match entry {
             IdEntry::Add(id) => id,
             IdEntry::Invalid(text) => {
-                sys::warn_invalid_id(text);
+                ext::warn_quoted(c"invalid id string", text);
                 continue;
             }
         };

@@ -2,13 +2,14 @@
 
 //! Module parameters of C vfio-pci: same names, types, permissions and descriptions.
 
-use crate::sys::params::{c_module_param, c_module_param_info, BoolParam, StringParam};
-use crate::sys::CTable;
+use crate::sys::ext::params::{
+    c_module_param, c_module_param_info, BoolParam, StringParam, StringParamDesc,
+};
 use kernel::bindings;
 
 /// `ids`: initial PCI ids to add to the driver (read once at load, like C's `__initdata`).
 pub(crate) static IDS: StringParam<1024> = StringParam::new();
-static IDS_KPS: CTable<bindings::kparam_string> = CTable(IDS.describe());
+static IDS_KPS: StringParamDesc = IDS.describe();
 c_module_param!(__param_ids, c"ids", bindings::param_ops_string, 0, str: IDS_KPS);
 c_module_param_info!(__parmtype_ids, b"parmtype=ids:string\0");
 c_module_param_info!(__parm_ids, b"parm=ids:Initial PCI IDs to add to the vfio driver, format is \"vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]\" and multiple comma separated entries can be specified\0");

@@ -4,37 +4,8 @@
 //!
 //! Every `unsafe` block of the module lives in this folder; the driver (layer 3) is safe code.
 
+pub(crate) mod ext;
 mod layout;
-pub(crate) mod params;
-pub(crate) mod pci_driver;
-pub(crate) mod ratelimit;
 pub(crate) mod raw;
-pub(crate) mod vfio_pci_core;
-
-/// A read-only C table (ops, ids, attributes) that may live in a `static` or be promoted from
-/// a `const`, although it holds raw pointers.
-#[repr(transparent)]
-pub(crate) struct CTable<T>(pub(crate) T);
-
-// SAFETY: a `CTable` is never written after construction and only points at static data and
-// functions, so sharing it between threads is sound.
-unsafe impl<T> Sync for CTable<T> {}
-
-/// Logs C vfio-pci's `invalid id string "ENTRY"` warning with the entry's bytes as they are,
-/// as C's `%s` prints them: `pr_warn!` takes UTF-8 text only.
-pub(crate) fn warn_invalid_id(entry: &[u8]) {
-    use kernel::str::CStrExt;
-    // An entry is part of the 1024-byte `ids` parameter, so its length fits.
-    let len = kernel::ffi::c_int::try_from(entry.len()).unwrap_or(kernel::ffi::c_int::MAX);
-    // SAFETY: a KERN_WARNING format taking a C string (the module's NUL-terminated log
-    // prefix), then a precision and a pointer to at least that many bytes: `%.*s` reads no
-    // further.
-    unsafe {
-        kernel::bindings::_printk(
-            c"\x014%s: invalid id string \"%.*s\"\n".as_char_ptr(),
-            crate::__LOG_PREFIX.as_ptr(),
-            len,
-            entry.as_ptr(),
-        )
-    };
-}
+pub(crate) mod uapi;
+pub(crate) mod vfio;

@@ -26,6 +26,7 @@ void vfio_rs_layout(void)
 	/* The module's own bindings (scripts/gen-vfio-bindings.sh). */
 	SIZE(vfio_device);
 	OFF(vfio_device, dev);
+	OFF(vfio_device, device);
 	OFF(vfio_device, ops);
 	SIZE(vfio_device_ops);
 	OFF(vfio_device_ops, name);

@@ -17,7 +17,7 @@ mod policy_kunit;
 mod sys;
 
 use kernel::prelude::*;
-use sys::pci_driver::Registration;
+use sys::vfio::pci::Registration;
 
 module! {
     type: VfioPciModule,
@@ -33,6 +33,13 @@ struct VfioPciModule {
 
 impl kernel::Module for VfioPciModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        if sys::ext::pci::driver_registered(driver::NAME) {
+            pr_err!(
+                "a PCI driver named \"{}\" is already registered (C vfio-pci loaded or built in?); not loading\n",
+                driver::NAME
+            );
+            return Err(EBUSY);
+        }
         driver::init_globals();
         let driver = KBox::pin_init(Registration::new(module), GFP_KERNEL)?;
         ids::add_ids(driver.as_ref(), params::IDS.value());

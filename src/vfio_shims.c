@@ -1,19 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Static inline helpers of the kernel headers, made callable from Rust. Nothing else. */
-#include <linux/pci.h>
 #include <linux/ratelimit.h>
-#include <linux/vfio.h>
 #include "vfio_shims.h"
-
-const char *vfio_rs_pci_name(const struct pci_dev *pdev)
-{
-	return pci_name(pdev);
-}
-
-void vfio_rs_put_device(struct vfio_device *vdev)
-{
-	vfio_put_device(vdev);
-}
 
 /* What DEFINE_RATELIMIT_STATE() of dev_info_ratelimited() sets up, done at run time: the
  * spinlock's initialiser depends on the kernel's lock debugging options. */

@@ -36,7 +36,14 @@ macro_rules! same_layout {
 }
 
 // The module's own bindings.
-same_layout!(raw::vfio_device, vfio_device { dev: dev, ops: ops });
+same_layout!(
+    raw::vfio_device,
+    vfio_device {
+        dev: dev,
+        device: device,
+        ops: ops
+    }
+);
 same_layout!(raw::vfio_device_ops, vfio_device_ops {
     name: name,
     init: init,

@@ -29,12 +29,17 @@ impl BoolParam {
 }
 
 /// A string parameter of at most `N - 1` bytes (`module_param_string`).
+///
+/// # Invariants
+///
+/// `buf` is written only by the kernel's parameter parser, before module init (its entry has
+/// permission 0, so never from sysfs), and then holds a NUL within its `N` bytes or none.
 pub(crate) struct StringParam<const N: usize> {
     buf: Opaque<[u8; N]>,
 }
 
-// SAFETY: the buffer is written only by the kernel's parameter parser at load time, before
-// `init` runs (permission 0: never from sysfs); afterwards it is only read.
+// SAFETY: by the type invariant the buffer is written only before module init, by the
+// parameter parser; afterwards it is only read.
 unsafe impl<const N: usize> Sync for StringParam<N> {}
 
 impl<const N: usize> StringParam<N> {
@@ -46,22 +51,41 @@ impl<const N: usize> StringParam<N> {
     }
 
     /// The `kparam_string` for `param_ops_string`, pointing at this parameter's buffer.
-    pub(crate) const fn describe(&'static self) -> bindings::kparam_string {
-        bindings::kparam_string {
+    pub(crate) const fn describe(&'static self) -> StringParamDesc {
+        // INVARIANT: `string` points at the buffer of a `'static` `StringParam` of `N` bytes.
+        StringParamDesc(bindings::kparam_string {
             maxlen: N as u32,
             string: self.buf.get().cast(),
-        }
+        })
     }
 
     /// The value as bytes, without the NUL.
     pub(crate) fn value(&'static self) -> &'static [u8] {
-        // SAFETY: the parser wrote at most N - 1 bytes plus a NUL before module init, and
-        // nothing writes the buffer afterwards.
+        // SAFETY: by the type invariant nothing writes the buffer once the module runs.
         let bytes: &[u8; N] = unsafe { &*self.buf.get() };
         let len = bytes.iter().position(|&b| b == 0).unwrap_or(N);
         bytes.get(..len).unwrap_or(&[])
     }
 }
+
+/// The `struct kparam_string` of a [`StringParam`], for a `static` the parameter entry points at.
+///
+/// # Invariants
+///
+/// `string` points at the buffer of a `'static` [`StringParam`] and `maxlen` is its size.
+#[repr(transparent)]
+pub(crate) struct StringParamDesc(bindings::kparam_string);
+
+impl StringParamDesc {
+    /// The C struct, for the parameter's `kernel_param`.
+    pub(crate) const fn as_raw(&'static self) -> &'static bindings::kparam_string {
+        &self.0
+    }
+}
+
+// SAFETY: the description is never written, and its one pointer is to a `StringParam`, itself
+// `Sync` (by the type invariant).
+unsafe impl Sync for StringParamDesc {}
 
 /// Declares a module parameter in the `__param` section, as `module_param()` does.
 ///
@@ -73,7 +97,7 @@ macro_rules! c_module_param {
     };
     ($static_name:ident, $name:literal, $ops:expr, $perm:expr, str: $kps:expr) => {
         c_module_param!(@emit $static_name, $name, $ops, $perm,
-            ::kernel::bindings::kernel_param__bindgen_ty_1 { str_: &$kps.0 });
+            ::kernel::bindings::kernel_param__bindgen_ty_1 { str_: $kps.as_raw() });
     };
     (@emit $static_name:ident, $name:literal, $ops:expr, $perm:expr, $u:expr) => {
         #[allow(non_upper_case_globals)]
@@ -85,8 +109,8 @@ macro_rules! c_module_param {
                 // Only the address of `__this_module` is taken; the module loader sets it
                 // up and it outlives the module.
                 mod_: &raw mut ::kernel::bindings::__this_module,
-                // SAFETY: the kernel's `param_ops_*` are immutable statics.
-                ops: unsafe { ::core::ptr::from_ref(&$ops) },
+                // Only the address of the kernel's immutable `param_ops_*` is taken.
+                ops: &raw const $ops,
                 perm: $perm,
                 level: -1,
                 flags: 0,

@@ -7,7 +7,7 @@
 //! window, a contended caller neither waits nor takes a line beyond the burst, and the first
 //! caller of a window after drops prints "`func`: N callbacks suppressed".
 
-use super::raw;
+use crate::sys::raw;
 use core::sync::atomic::{AtomicU8, Ordering};
 use kernel::{bindings, prelude::*, str::CStr, types::Opaque};
 
@@ -17,6 +17,12 @@ const INITIALISING: u8 = 1;
 const READY: u8 = 2;
 
 /// The rate limit of one call site.
+///
+/// # Invariants
+///
+/// `limit` is written by `init` alone, while `state` is `INITIALISING`, which one caller only
+/// can set; once `state` is `READY` (stored with release) it is an initialised
+/// `ratelimit_state`.
 pub(crate) struct RateLimit {
     limit: Opaque<bindings::ratelimit_state>,
     /// Whether `limit` is set up. Its spinlock's initialiser depends on the kernel's lock
@@ -24,9 +30,8 @@ pub(crate) struct RateLimit {
     state: AtomicU8,
 }
 
-// SAFETY: `limit` is written by `init` alone, and only while `state` says `INITIALISING`,
-// which one caller only can set; after `READY` (release/acquire) it is only used through
-// `___ratelimit`, which takes the state's own spinlock.
+// SAFETY: by the type invariant `limit` is written by one thread only, before `READY`; after
+// it is only used through `___ratelimit`, which takes the state's own spinlock.
 unsafe impl Sync for RateLimit {}
 
 impl RateLimit {
@@ -50,6 +55,7 @@ impl RateLimit {
         // SAFETY: only this caller moved `state` from `UNINIT`, and no caller uses `limit`
         // before `READY`.
         unsafe { raw::vfio_rs_ratelimit_init(self.limit.get()) };
+        // INVARIANT: initialised just above.
         self.state.store(READY, Ordering::Release);
     }
 
@@ -59,8 +65,8 @@ impl RateLimit {
         if self.state.load(Ordering::Acquire) != READY {
             return true;
         }
-        // SAFETY: the state is set up (`READY`); `___ratelimit` locks it itself and only
-        // reads `func`, a NUL-terminated string.
+        // SAFETY: by the type invariant the state is set up (`READY`, acquired);
+        // `___ratelimit` locks it itself and only reads `func`, a NUL-terminated string.
         unsafe { bindings::___ratelimit(self.limit.get(), func.as_char_ptr()) != 0 }
     }
 }

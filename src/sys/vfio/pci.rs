@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! vfio_pci_core variant drivers (C: `<linux/vfio_pci_core.h>`): the [`Driver`] trait, the
+//! device allocation (which embeds `struct vfio_pci_core_device` and the driver's per-device
+//! data), its `vfio_device_ops` (the driver's callbacks where it has them, `vfio_pci_core_*`
+//! otherwise), the core entry points, and the [`Registration`] of the PCI driver.
+
+mod registration;
+
+pub(crate) use registration::Registration;
+
+use crate::policy::Uuid;
+use crate::sys::{ext::pci::IdTableRef, raw};
+use core::{
+    marker::PhantomData,
+    mem::offset_of,
+    ptr::{self, NonNull},
+};
+use kernel::{
+    bindings, container_of, device,
+    error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
+    ffi::{c_char, c_int},
+    pci,
+    prelude::*,
+    str::CStr,
+    sync::aref::{ARef, AlwaysRefCounted},
+    types::Opaque,
+    uaccess::UserPtr,
+};
+
+/// The calling contexts of a device reference, as `device::Core` and `device::Bound` are for
+/// `pci::Device`: a reference in a context other than [`Normal`] exists only inside the
+/// callback the context names, and unlocks the operations sound only there.
+pub(crate) trait DeviceContext: private::Sealed {}
+
+mod private {
+    pub(crate) trait Sealed {}
+    impl Sealed for super::Normal {}
+    impl Sealed for super::Init {}
+    impl Sealed for super::Open {}
+    impl Sealed for super::Core {}
+}
+
+/// Any reference to a live device.
+pub(crate) struct Normal;
+/// Inside the vfio `init` op: the device is not shared yet, the core part not initialised.
+pub(crate) struct Init;
+/// Inside the vfio `open_device` op: vfio holds the device set's lock.
+pub(crate) struct Open;
+/// Inside a PCI callback of the bound driver that holds the device lock (`probe`,
+/// `sriov_configure`).
+pub(crate) struct Core;
+
+impl DeviceContext for Normal {}
+impl DeviceContext for Init {}
+impl DeviceContext for Open {}
+impl DeviceContext for Core {}
+
+/// A vfio_pci_core variant driver: its PCI driver and its vfio device ops. The data `Self`
+/// is created in the vfio `init` op and dropped in `release`; every callback gets the whole
+/// device. An op the driver does not implement is vfio_pci_core's, as a C variant driver's
+/// `vfio_pci_core_*` entries in its ops table.
+#[vtable]
+pub(crate) trait Driver: Sized + Send + Sync + 'static {
+    /// The PCI driver name, also the vfio ops name (the core copies it into the
+    /// `driver_override` of VFs created under a PF bound to this driver).
+    const NAME: &'static CStr;
+    /// The PCI id table.
+    const ID_TABLE: IdTableRef;
+    /// The name of the read-only sysfs attribute `show_attr` gives, if implemented.
+    const ATTR_NAME: &'static CStr = c"";
+
+    /// Creates the per-device data (vfio `init` op), before the core initialises.
+    fn init(core: &CoreDevice<Init>) -> Result<Self>;
+
+    /// Refuses a device at PCI probe, before anything is allocated.
+    fn probe_allowed(_pdev: &pci::Device<device::Core<'_>>) -> Result {
+        Ok(())
+    }
+
+    /// Called after PCI probe registered the device with vfio (nothing to undo on error).
+    fn probed(_dev: &Device<Self, Core>) {}
+
+    /// PCI `sriov_configure` (device lock held): the number of VFs enabled.
+    fn sriov_configure(dev: &Device<Self, Core>, nr_virtfn: i32) -> Result<i32> {
+        dev.sriov_configure(nr_virtfn)
+    }
+
+    /// The value of the attribute `ATTR_NAME`, or `None` to hide it on this device. Without
+    /// it the driver has no attribute.
+    fn show_attr(_dev: &Device<Self>) -> Option<i32> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Opens the device for a user (vfio `open_device`); closing is vfio_pci_core's.
+    fn open_device(dev: &Device<Self, Open>) -> Result {
+        dev.enable()?;
+        dev.finish_enable();
+        Ok(())
+    }
+
+    /// `VFIO_GROUP_GET_DEVICE_FD` string match: `Ok(false)` is "not this device". `buf` is
+    /// the C string vfio copied from the user, without its NUL (it holds none). Otherwise
+    /// `vfio_pci_core_match`.
+    fn match_name(_dev: &Device<Self>, _buf: &[u8]) -> Result<bool> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The VF token check, on both the group and the cdev path. Otherwise
+    /// `vfio_pci_core_match_token_uuid`.
+    fn match_token(_dev: &Device<Self>, _token: Option<&[u8; 16]>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `VFIO_DEVICE_FEATURE`: `None` hands the feature to vfio_pci_core, as does a driver
+    /// without it.
+    fn device_feature(
+        _dev: &Device<Self>,
+        _flags: u32,
+        _arg: UserPtr,
+        _argsz: usize,
+    ) -> Option<Result<i32>> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// A `struct vfio_pci_core_device`, referenced in the context `Ctx`.
+///
+/// # Invariants
+///
+/// `self.0` is the core device of a live vfio device allocated by [`Device::probe`]: vfio set
+/// its `vdev.dev` to the PCI device's `struct device` before the `init` op, and its `vf_token`
+/// and `sriov_pf_core_dev` are NULL (the allocation is zeroed) or what the core set (see
+/// [`CoreDevice::vf_token`]). With `Ctx = Init` no other thread can reach it yet and the core
+/// has not initialised it; in the other contexts `vfio_pci_core_init_dev` has. With
+/// `Ctx = Open` vfio holds its device set's lock; with `Ctx = Core` the PCI device is bound to
+/// the driver and its device lock is held. A reference exists only inside a callback of the
+/// driver, between the PCI device's probe and remove (no reference-counted handle is public).
+#[repr(transparent)]
+pub(crate) struct CoreDevice<Ctx: DeviceContext = Normal>(
+    Opaque<raw::vfio_pci_core_device>,
+    PhantomData<Ctx>,
+);
+
+impl<Ctx: DeviceContext> CoreDevice<Ctx> {
+    fn as_raw(&self) -> *mut raw::vfio_pci_core_device {
+        self.0.get()
+    }
+}
+
+impl core::ops::Deref for CoreDevice<Init> {
+    type Target = CoreDevice;
+    fn deref(&self) -> &CoreDevice {
+        // SAFETY: `Ctx` is a zero-sized marker, so both have the core device's layout.
+        // INVARIANT: the `Normal` invariant is part of every context's (it needs no more of
+        // the core than the zeroed allocation).
+        unsafe { &*ptr::from_ref(self).cast::<CoreDevice>() }
+    }
+}
+
+impl CoreDevice {
+    /// The PCI device this vfio device was allocated for.
+    pub(crate) fn pdev(&self) -> &pci::Device {
+        // SAFETY: by the type invariant `self.0` is live, its `vdev.dev` is the `dev` of a
+        // `struct pci_dev`, and the reference lives no longer than the callback it was made
+        // for, within the PCI device's binding to the driver.
+        unsafe {
+            let pdev = container_of!((*self.as_raw()).vdev.dev, bindings::pci_dev, dev);
+            &*pdev.cast::<pci::Device>()
+        }
+    }
+
+    /// The generic device, for `dev_*!` logging.
+    pub(crate) fn dev(&self) -> &device::Device {
+        self.pdev().as_ref()
+    }
+
+    fn raw_pdev(&self) -> *mut bindings::pci_dev {
+        ptr::from_ref(self.pdev()).cast_mut().cast()
+    }
+
+    /// Whether the device is an SR-IOV VF.
+    pub(crate) fn is_virtfn(&self) -> bool {
+        // SAFETY: `pdev` is a live PCI device; the bitfield is set at enumeration.
+        unsafe { (*self.raw_pdev()).is_virtfn() != 0 }
+    }
+
+    /// The VF token of this device, if vfio_pci_core made one: an SR-IOV PF (C:
+    /// `vdev->vf_token`).
+    pub(crate) fn vf_token(&self) -> Option<&VfToken> {
+        // SAFETY: the core sets `vf_token` when it registers a PF and frees it when it
+        // unregisters it; the field is NULL before (the allocation is zeroed), and no
+        // reference to the device outlives `Device::remove`, which unregisters. In between
+        // it is a live token, which `VfToken` wraps transparently.
+        // INVARIANT: the token lives as long as the borrow of the registered device.
+        unsafe { (*self.as_raw()).vf_token.cast::<VfToken>().as_ref() }
+    }
+
+    /// The VF token of this VF's PF, if the PF enabled its VFs through vfio_pci_core (C:
+    /// `vdev->sriov_pf_core_dev`, set when the core registers the VF).
+    pub(crate) fn pf_vf_token(&self) -> Option<&VfToken> {
+        // SAFETY: the core sets `sriov_pf_core_dev` when it registers the VF, to a PF that
+        // stays registered (its token live, as in `vf_token`) until this VF is removed:
+        // unregistering the PF first disables SR-IOV, which removes its VFs.
+        // INVARIANT: so the PF's token lives as long as the borrow of this VF.
+        unsafe {
+            let pf = (*self.as_raw()).sriov_pf_core_dev.as_ref()?;
+            pf.vf_token.cast::<VfToken>().as_ref()
+        }
+    }
+
+    /// `pci_name()`, e.g. `0000:01:10.0`: the name of the PCI device's `struct device`.
+    pub(crate) fn name(&self) -> &CStr {
+        self.dev().name()
+    }
+}
+
+impl CoreDevice<Init> {
+    /// Latches the behaviours C vfio-pci's module parameters select (before `enable`).
+    pub(crate) fn set_behaviour(&self, nointxmask: bool, disable_idle_d3: bool, disable_vga: bool) {
+        let core = self.as_raw();
+        // SAFETY: by the type invariant (`Init`) nothing else uses the device yet, so the
+        // bitfield unit is ours to write, in place, without a reference to the whole struct.
+        unsafe {
+            raw::vfio_pci_core_device::set_nointxmask_raw(core, nointxmask);
+            raw::vfio_pci_core_device::set_disable_idle_d3_raw(core, disable_idle_d3);
+            #[cfg(CONFIG_VFIO_PCI_VGA)]
+            raw::vfio_pci_core_device::set_disable_vga_raw(core, disable_vga);
+        }
+        #[cfg(not(CONFIG_VFIO_PCI_VGA))]
+        let _ = disable_vga;
+    }
+}
+
+/// A PF's VF token as vfio_pci_core keeps it, `struct vfio_pci_vf_token` (its layout:
+/// `src/vfio_pci_core_priv.h`). The core allocates it when it registers an SR-IOV PF, counts in
+/// it the PF's open VFs whichever vfio_pci_core driver they are bound to (in
+/// `vfio_pci_core_finish_enable` and `vfio_pci_core_close_device`), and checks VFs bound to
+/// C variant drivers against its UUID (`vfio_pci_core_match_token_uuid`). The driver keeps no
+/// token of its own, only this one: there is no second copy to keep in step.
+///
+/// # Invariants
+///
+/// `self.0` is a token the core allocated and initialised (its mutex too), live for as long as
+/// the reference: [`CoreDevice::vf_token`] lends it no longer than the device is registered.
+#[repr(transparent)]
+pub(crate) struct VfToken(Opaque<raw::vfio_pci_vf_token>);
+
+// A `uuid_t` may be lent as a `Uuid`.
+const _: () = assert!(
+    core::mem::size_of::<Uuid>() == core::mem::size_of::<bindings::uuid_t>()
+        && core::mem::align_of::<Uuid>() == core::mem::align_of::<bindings::uuid_t>()
+);
+
+impl VfToken {
+    /// Takes the token's mutex, as the core does around every use of the token.
+    pub(crate) fn lock(&self) -> VfTokenGuard<'_> {
+        // SAFETY: by the type invariant the token and its mutex are live and initialised.
+        unsafe { bindings::mutex_lock(&raw mut (*self.0.get()).lock) };
+        // INVARIANT: locked just above, on this thread.
+        VfTokenGuard {
+            token: self,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+/// A locked [`VfToken`]; unlocks on drop, on the thread that locked it.
+///
+/// # Invariants
+///
+/// This thread holds `token`'s mutex for the guard's whole life.
+pub(crate) struct VfTokenGuard<'a> {
+    token: &'a VfToken,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl VfTokenGuard<'_> {
+    /// The token's UUID.
+    pub(crate) fn uuid(&mut self) -> &mut Uuid {
+        // SAFETY: by the type invariant the mutex, which guards `uuid` in the core too, is held
+        // for as long as the borrow; `Uuid` has the size and alignment of `uuid_t` (asserted
+        // above).
+        unsafe { &mut *(&raw mut (*self.token.0.get()).uuid).cast::<Uuid>() }
+    }
+
+    /// How many of the PF's VFs are open: the core's count.
+    pub(crate) fn users(&self) -> i32 {
+        // SAFETY: by the type invariant the mutex, which guards `users` in the core too, is
+        // held.
+        unsafe { (*self.token.0.get()).users }
+    }
+}
+
+impl Drop for VfTokenGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant this thread holds the mutex (the guard is not `Send`).
+        unsafe { bindings::mutex_unlock(&raw mut (*self.token.0.get()).lock) };
+    }
+}
+
+/// The allocation vfio manages for one device: the core device first (vfio requires the
+/// `struct vfio_device` at offset 0), then the driver's data; referenced in the context `Ctx`.
+///
+/// # Invariants
+///
+/// `core` satisfies [`CoreDevice`]'s invariants in `Ctx` (never `Init`: the `init` op only
+/// sees the core), and `data` is initialised: `T::init` succeeded and `release` has not run.
+#[repr(C)]
+pub(crate) struct Device<T, Ctx: DeviceContext = Normal> {
+    core: CoreDevice<Ctx>,
+    data: T,
+}
+
+const _: () = assert!(offset_of!(raw::vfio_pci_core_device, vdev) == 0);
+
+impl<T> core::ops::Deref for Device<T> {
+    type Target = CoreDevice;
+    fn deref(&self) -> &CoreDevice {
+        &self.core
+    }
+}
+
+/// `Device<T, Ctx>` derefs to `Device<T>` for the contexts listed.
+macro_rules! deref_to_normal {
+    ($($ctx:ty),*) => {$(
+        impl<T> core::ops::Deref for Device<T, $ctx> {
+            type Target = Device<T>;
+            fn deref(&self) -> &Device<T> {
+                // SAFETY: `Ctx` is a zero-sized marker, so both have the same layout.
+                // INVARIANT: the `Normal` invariant is part of every context's.
+                unsafe { &*ptr::from_ref(self).cast::<Device<T>>() }
+            }
+        }
+    )*};
+}
+deref_to_normal!(Open, Core);
+
+impl<T: Driver, Ctx: DeviceContext> Device<T, Ctx> {
+    /// # Safety
+    ///
+    /// `vdev` is the `vfio_device` of a live allocation made by `probe` with this `T`, whose
+    /// data is initialised (any op after `init` succeeded), and the caller is in `Ctx`.
+    unsafe fn from_vdev<'a>(vdev: *mut raw::vfio_device) -> &'a Self {
+        // SAFETY: `vdev` is at offset 0 of `Device<T>`.
+        // INVARIANT: by the function's contract.
+        unsafe { &*vdev.cast::<Self>() }
+    }
+
+    /// The device of a PCI device bound to this driver.
+    ///
+    /// # Safety
+    ///
+    /// `pdev` is bound to the PCI driver registered for `T` (its drvdata is our `Device<T>`,
+    /// see `probe`), and the caller is in `Ctx`.
+    pub(super) unsafe fn from_bound<'a>(pdev: *mut bindings::pci_dev) -> &'a Self {
+        // SAFETY: by contract drvdata is the core device, i.e. our `Device<T>`.
+        // INVARIANT: by the function's contract.
+        unsafe { &*bindings::dev_get_drvdata(&raw mut (*pdev).dev).cast::<Self>() }
+    }
+}
+
+impl<T: Driver> Device<T, Open> {
+    /// `vfio_pci_core_enable`: the first step of `open_device`.
+    pub(crate) fn enable(&self) -> Result {
+        // SAFETY: by the type invariant (`Open`) vfio holds the device set's lock.
+        to_result(unsafe { raw::vfio_pci_core_enable(self.core.as_raw()) })
+    }
+
+    /// `vfio_pci_core_finish_enable`: the last step of `open_device`, after `enable`.
+    pub(crate) fn finish_enable(&self) {
+        // SAFETY: by the type invariant (`Open`) vfio holds the device set's lock, all the core
+        // requires.
+        unsafe { raw::vfio_pci_core_finish_enable(self.core.as_raw()) }
+    }
+}
+
+impl<T: Driver> Device<T, Core> {
+    /// `vfio_pci_core_sriov_configure`.
+    pub(crate) fn sriov_configure(&self, nr_virtfn: i32) -> Result<i32> {
+        // SAFETY: by the type invariant (`Core`) the device is bound and its lock is held.
+        let ret = unsafe { raw::vfio_pci_core_sriov_configure(self.core.as_raw(), nr_virtfn) };
+        to_result(ret.min(0)).map(|()| ret)
+    }
+}
+
+impl<T: Driver> Device<T> {
+    /// Allocates the vfio device of `pdev` (running the `init` op), makes it the PCI drvdata
+    /// (which vfio_pci_core requires) and registers it. On success drvdata owns the
+    /// allocation's first reference until [`Device::remove`]; on error nothing is left behind.
+    pub(super) fn probe(pdev: &pci::Device<device::Core<'_>>) -> Result {
+        let raw_pdev: *mut bindings::pci_dev = ptr::from_ref(pdev).cast_mut().cast();
+        // SAFETY: `pdev` is a live PCI device being probed; the size covers `Device<T>`, whose
+        // `vfio_device` is at offset 0; the ops table is static.
+        let vdev = unsafe {
+            raw::_vfio_alloc_device(
+                core::mem::size_of::<Self>(),
+                (&raw mut (*raw_pdev).dev).cast(),
+                Ops::<T>::TABLE,
+            )
+        };
+        let vdev = NonNull::new(kernel::error::from_err_ptr(vdev)?).ok_or(ENOMEM)?;
+        // SAFETY: `_vfio_alloc_device` returns the first reference to a `Device<T>` (the
+        // `vfio_device` is at its offset 0) whose `init` op succeeded.
+        // INVARIANT: the core and the data are initialised by the `init` op.
+        let dev: ARef<VfioDevice<T>> = unsafe { ARef::from_raw(vdev.cast()) };
+        let core = dev.0.core.as_raw();
+        #[cfg(CONFIG_VFIO_PCI_DMABUF)]
+        // SAFETY: `core` is not registered yet; the ops table is static (as C vfio-pci's).
+        unsafe {
+            (*core).pci_ops = &PCI_OPS;
+        }
+        // SAFETY: the device is being probed, drvdata is ours to set; `core` was fully
+        // initialised by `_vfio_alloc_device` and its `init` op.
+        let ret = unsafe {
+            bindings::dev_set_drvdata(&raw mut (*raw_pdev).dev, core.cast());
+            raw::vfio_pci_core_register_device(core)
+        };
+        if ret != 0 {
+            // SAFETY: the device is still being probed, drvdata ours; the reference is dropped
+            // on return and the release op frees the allocation.
+            unsafe { bindings::dev_set_drvdata(&raw mut (*raw_pdev).dev, ptr::null_mut()) };
+            return Err(Error::from_errno(ret));
+        }
+        // Bound: drvdata keeps the reference, which `remove` takes back.
+        let _ = ARef::into_raw(dev);
+        Ok(())
+    }
+
+    /// PCI `remove`: takes back the reference `probe` left in drvdata, unregisters (which
+    /// first disables SR-IOV and waits for every user of the device and of its VFs to close),
+    /// then drops it: the last reference runs the release op.
+    ///
+    /// # Safety
+    ///
+    /// As for `from_bound`, and called once per successful `probe`.
+    pub(super) unsafe fn remove(pdev: *mut bindings::pci_dev) {
+        // SAFETY: by contract drvdata holds the reference `probe` handed over, taken back once,
+        // to a device `probe` registered.
+        let dev: ARef<VfioDevice<T>> = unsafe {
+            let dev = ARef::<VfioDevice<T>>::from_raw(NonNull::from(Self::from_bound(pdev)).cast());
+            raw::vfio_pci_core_unregister_device(dev.0.core.as_raw());
+            dev
+        };
+        // The probe reference goes; the last reference runs the release op.
+        drop(dev);
+    }
+}
+
+/// The allocation as a reference-counted object, for the probe reference `probe` and `remove`
+/// hold. Private: `Device`'s methods reach the PCI device and the VF token, which a reference
+/// kept past `remove` would outlive.
+#[repr(transparent)]
+struct VfioDevice<T>(Device<T>);
+
+// SAFETY: the reference count is that of the vfio device's `struct device` (`vfio_device`
+// is at offset 0 of `Device<T>`): `get_device`, and `put_device` as `vfio_put_device()`
+// does; dropping the last one runs the release op, which frees the allocation.
+unsafe impl<T: Driver> AlwaysRefCounted for VfioDevice<T> {
+    fn inc_ref(&self) {
+        // SAFETY: a shared reference means the count is not zero.
+        unsafe { bindings::get_device(&raw mut (*self.0.core.as_raw()).vdev.device) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        let vdev = obj.cast::<raw::vfio_device>().as_ptr();
+        // SAFETY: the caller gives up a reference it owns, so the count is not zero.
+        unsafe { bindings::put_device(&raw mut (*vdev).device) };
+    }
+}
+
+/// vfio-pci's `vfio_pci_device_ops`: DMA-buf export of BARs, as C vfio-pci sets them.
+#[cfg(CONFIG_VFIO_PCI_DMABUF)]
+// A `const`, promoted to a `'static` table where its address is taken (as miscdevice.rs's
+// `file_operations`): a `static` would have to be `Sync`, which raw pointers are not.
+const PCI_OPS: raw::vfio_pci_device_ops = raw::vfio_pci_device_ops {
+    get_dmabuf_phys: Some(raw::vfio_pci_core_get_dmabuf_phys),
+};
+
+/// An iommufd op of a physical device as C vfio-pci sets it: vfio's function where the kernel
+/// has `CONFIG_IOMMUFD`, NULL otherwise (C's `<linux/vfio.h>` then defines them as NULL, and
+/// vfio has no iommufd or cdev path at all).
+#[cfg(CONFIG_IOMMUFD)]
+macro_rules! iommufd_op {
+    ($f:ident) => {
+        Some(raw::$f)
+    };
+}
+#[cfg(not(CONFIG_IOMMUFD))]
+macro_rules! iommufd_op {
+    ($f:ident) => {
+        None
+    };
+}
+
+/// The `vfio_device_ops` of a driver `T`.
+pub(crate) struct Ops<T>(PhantomData<T>);
+
+impl<T: Driver> Ops<T> {
+    const OPS: raw::vfio_device_ops = raw::vfio_device_ops {
+        name: kernel::str::as_char_ptr_in_const_context(T::NAME).cast_mut(),
+        init: Some(Self::init),
+        release: Some(Self::release),
+        bind_iommufd: iommufd_op!(vfio_iommufd_physical_bind),
+        unbind_iommufd: iommufd_op!(vfio_iommufd_physical_unbind),
+        attach_ioas: iommufd_op!(vfio_iommufd_physical_attach_ioas),
+        detach_ioas: iommufd_op!(vfio_iommufd_physical_detach_ioas),
+        pasid_attach_ioas: iommufd_op!(vfio_iommufd_physical_pasid_attach_ioas),
+        pasid_detach_ioas: iommufd_op!(vfio_iommufd_physical_pasid_detach_ioas),
+        open_device: Some(Self::open_device),
+        close_device: Some(raw::vfio_pci_core_close_device),
+        read: Some(raw::vfio_pci_core_read),
+        write: Some(raw::vfio_pci_core_write),
+        ioctl: Some(raw::vfio_pci_core_ioctl),
+        get_region_info_caps: Some(raw::vfio_pci_ioctl_get_region_info),
+        mmap: Some(raw::vfio_pci_core_mmap),
+        request: Some(raw::vfio_pci_core_request),
+        match_: if T::HAS_MATCH_NAME {
+            Some(Self::match_)
+        } else {
+            Some(raw::vfio_pci_core_match)
+        },
+        match_token_uuid: if T::HAS_MATCH_TOKEN {
+            Some(Self::match_token_uuid)
+        } else {
+            Some(raw::vfio_pci_core_match_token_uuid)
+        },
+        dma_unmap: None,
+        device_feature: if T::HAS_DEVICE_FEATURE {
+            Some(Self::device_feature)
+        } else {
+            Some(raw::vfio_pci_core_ioctl_feature)
+        },
+    };
+    // Promoted from the `const`, as `PCI_OPS`.
+    const TABLE: &'static raw::vfio_device_ops = &Self::OPS;
+
+    /// # Safety
+    ///
+    /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; `init` runs once, on the zeroed allocation.
+    unsafe extern "C" fn init(vdev: *mut raw::vfio_device) -> c_int {
+        // vfio calls `init` on a zeroed allocation of `Device<T>` (see `probe`).
+        let dev = vdev.cast::<Device<T>>();
+        // SAFETY: `core` is the first field of the allocation; `CoreDevice<Init>` is a
+        // transparent wrapper of the core device.
+        // INVARIANT: vfio set `vdev.dev` and shares the device with no one before `init`.
+        let core = unsafe { &*(&raw const (*dev).core).cast::<CoreDevice<Init>>() };
+        from_result(|| {
+            let data = T::init(core)?;
+            // SAFETY: `data` is uninitialised (zeroed) memory of the allocation; `vdev` is the
+            // vfio device under construction.
+            let ret = unsafe {
+                (&raw mut (*dev).data).write(data);
+                raw::vfio_pci_core_init_dev(vdev)
+            };
+            if ret != 0 {
+                // SAFETY: `init` fails, so `release` will not run: drop the data here.
+                unsafe { ptr::drop_in_place(&raw mut (*dev).data) };
+            }
+            to_result(ret).map(|()| 0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; `release` runs once, after a successful `init`.
+    unsafe extern "C" fn release(vdev: *mut raw::vfio_device) {
+        // SAFETY: `release` runs once, after a successful `init`, when the last reference is
+        // gone: the data is initialised and unused.
+        unsafe {
+            ptr::drop_in_place(&raw mut (*vdev.cast::<Device<T>>()).data);
+            raw::vfio_pci_core_release_dev(vdev);
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a successful `init`, with vfio's arguments.
+    unsafe extern "C" fn open_device(vdev: *mut raw::vfio_device) -> c_int {
+        // SAFETY: an op after `init`; vfio calls it with the device set's lock held.
+        let dev = unsafe { Device::<T, Open>::from_vdev(vdev) };
+        from_result(|| T::open_device(dev).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a successful `init`, with vfio's arguments.
+    unsafe extern "C" fn match_(vdev: *mut raw::vfio_device, buf: *mut c_char) -> c_int {
+        // SAFETY: an op after `init`.
+        let dev = unsafe { Device::<T, Normal>::from_vdev(vdev) };
+        // SAFETY: vfio passes the NUL-terminated string it copied from the user.
+        let buf = unsafe { CStr::from_char_ptr(buf) };
+        from_result(|| T::match_name(dev, buf.to_bytes()).map(c_int::from))
+    }
+
+    /// # Safety
+    ///
+    /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a successful `init`, with vfio's arguments.
+    unsafe extern "C" fn match_token_uuid(
+        vdev: *mut raw::vfio_device,
+        uuid: *const bindings::uuid_t,
+    ) -> c_int {
+        // SAFETY: an op after `init`.
+        let dev = unsafe { Device::<T, Normal>::from_vdev(vdev) };
+        // SAFETY: vfio passes NULL or a UUID it owns for the duration of the call.
+        let token = unsafe { uuid.as_ref() }.map(|u| &u.b);
+        from_result(|| T::match_token(dev, token).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a successful `init`, with vfio's arguments.
+    unsafe extern "C" fn device_feature(
+        vdev: *mut raw::vfio_device,
+        flags: u32,
+        arg: *mut core::ffi::c_void,
+        argsz: usize,
+    ) -> c_int {
+        // SAFETY: an op after `init`.
+        let dev = unsafe { Device::<T, Normal>::from_vdev(vdev) };
+        match T::device_feature(dev, flags, UserPtr::from_ptr(arg), argsz) {
+            Some(res) => from_result(|| res),
+            // SAFETY: the same arguments vfio gave us.
+            None => unsafe { raw::vfio_pci_core_ioctl_feature(vdev, flags, arg, argsz) },
+        }
+    }
+}

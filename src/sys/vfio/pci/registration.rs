@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `struct pci_driver` of a vfio_pci_core variant driver.
+//!
+//! `kernel::pci::Driver` cannot be used: it stores its own data as drvdata, while
+//! vfio_pci_core requires drvdata to be the core device, and it has no `sriov_configure`,
+//! `err_handler` or `driver_managed_dma`. The core also writes `driver.pm`, so the
+//! `struct pci_driver` lives in writable, pinned memory.
+
+use super::{Core, Device, Driver, Normal};
+use crate::sys::raw;
+use core::{marker::PhantomData, ptr};
+use kernel::{
+    bindings, device,
+    error::{from_result, to_result},
+    ffi::{c_char, c_int},
+    pci,
+    prelude::*,
+    types::Opaque,
+};
+
+/// The registered `struct pci_driver`; unregistered on drop.
+///
+/// # Invariants
+///
+/// `driver` is registered with the PCI core, with `T`'s callbacks, from the end of `new`
+/// until `drop`.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Registration<T: Driver> {
+    #[pin]
+    driver: Opaque<bindings::pci_driver>,
+    _t: PhantomData<T>,
+}
+
+// SAFETY: the PCI core serialises its use of the driver, and the `Registration` itself only
+// hands it to the PCI core (`pci_add_dynid`, `pci_unregister_driver`), from any thread.
+unsafe impl<T: Driver> Send for Registration<T> {}
+// SAFETY: a shared `Registration` only passes the driver to `pci_add_dynid`, which takes the
+// driver's own lock.
+unsafe impl<T: Driver> Sync for Registration<T> {}
+
+impl<T: Driver> Registration<T> {
+    /// Registers the driver named `T::NAME`.
+    pub(crate) fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            driver <- Opaque::try_ffi_init(move |drv: *mut bindings::pci_driver| {
+                // SAFETY: `drv` points to pinned, writable memory we own; zero is a valid
+                // `pci_driver` for the fields we do not set; the id table is `'static` and
+                // terminated (`IdTableRef`'s invariant).
+                unsafe {
+                    ptr::write_bytes(drv, 0, 1);
+                    (*drv).name = T::NAME.as_char_ptr();
+                    (*drv).id_table = T::ID_TABLE.as_ptr();
+                    (*drv).probe = Some(Self::probe);
+                    (*drv).remove = Some(Self::remove);
+                    (*drv).sriov_configure = Some(Self::sriov_configure);
+                    (*drv).err_handler = &raw const raw::vfio_pci_core_err_handlers;
+                    (*drv).dev_groups = Attr::<T>::DEV_GROUPS.cast_mut();
+                    (*drv).driver_managed_dma = true;
+                    // INVARIANT: registered when this returns `Ok`; otherwise there is no
+                    // `Registration`.
+                    to_result(bindings::__pci_register_driver(
+                        drv,
+                        module.as_ptr(),
+                        kernel::str::as_char_ptr_in_const_context(c"vfio_pci"),
+                    ))
+                }
+            }),
+            _t: PhantomData,
+        })
+    }
+
+    /// Adds a dynamic id, as `echo "v d" > new_id` would (`ids=` parameter).
+    pub(crate) fn add_dynid(self: Pin<&Self>, id: &[u32; 6]) -> Result {
+        // SAFETY: by the type invariant the driver is registered.
+        to_result(unsafe {
+            bindings::pci_add_dynid(
+                self.driver.get(),
+                id[0],
+                id[1],
+                id[2],
+                id[3],
+                id[4],
+                id[5],
+                0,
+            )
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the PCI core with a device being probed by this driver.
+    unsafe extern "C" fn probe(
+        pdev: *mut bindings::pci_dev,
+        _id: *const bindings::pci_device_id,
+    ) -> c_int {
+        // SAFETY: the PCI core passes a valid device being probed, under its device lock.
+        // INVARIANT: so the reference, which cannot leave this call, is in the `Core` context.
+        let pci_dev = unsafe { &*pdev.cast::<pci::Device<device::Core<'_>>>() };
+        from_result(|| {
+            T::probe_allowed(pci_dev)?;
+            Device::<T>::probe(pci_dev)?;
+            // SAFETY: probe succeeded, so the device is bound to us; the PCI core holds the
+            // device lock around `probe`.
+            T::probed(unsafe { Device::<T, Core>::from_bound(pdev) });
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the PCI core for a device this driver's `probe` accepted.
+    unsafe extern "C" fn remove(pdev: *mut bindings::pci_dev) {
+        // SAFETY: the PCI core calls `remove` once for each device our `probe` accepted.
+        unsafe { Device::<T>::remove(pdev) };
+    }
+
+    /// # Safety
+    ///
+    /// Called by sysfs for a device bound to this driver, under its device lock.
+    unsafe extern "C" fn sriov_configure(pdev: *mut bindings::pci_dev, nr: c_int) -> c_int {
+        // SAFETY: sysfs calls this on a device bound to us, under its device lock.
+        let dev = unsafe { Device::<T, Core>::from_bound(pdev) };
+        from_result(|| T::sriov_configure(dev, nr))
+    }
+}
+
+#[pinned_drop]
+impl<T: Driver> PinnedDrop for Registration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: by the type invariant the driver is registered, and is not used after.
+        unsafe { bindings::pci_unregister_driver(self.driver.get()) };
+    }
+}
+
+/// The driver's read-only sysfs attribute, shown only where `T::show_attr` has a value.
+struct Attr<T>(PhantomData<T>);
+
+impl<T: Driver> Attr<T> {
+    // `const`s promoted to `'static` tables where their addresses are taken, as the ops.
+    const ATTR: bindings::device_attribute = bindings::device_attribute {
+        attr: bindings::attribute {
+            name: kernel::str::as_char_ptr_in_const_context(T::ATTR_NAME),
+            mode: 0o444,
+            ..pin_init::zeroed()
+        },
+        __bindgen_anon_1: bindings::device_attribute__bindgen_ty_1 {
+            show: Some(Self::show),
+        },
+        __bindgen_anon_2: bindings::device_attribute__bindgen_ty_2 { store: None },
+    };
+    const ATTRS: [*mut bindings::attribute; 2] =
+        [ptr::from_ref(&Self::ATTR.attr).cast_mut(), ptr::null_mut()];
+    const GROUP: bindings::attribute_group = bindings::attribute_group {
+        __bindgen_anon_1: bindings::attribute_group__bindgen_ty_1 {
+            is_visible: Some(Self::is_visible),
+        },
+        __bindgen_anon_2: bindings::attribute_group__bindgen_ty_2 {
+            attrs: Self::ATTRS.as_ptr().cast_mut(),
+        },
+        ..pin_init::zeroed()
+    };
+    const GROUPS: [*const bindings::attribute_group; 2] = [&Self::GROUP, ptr::null()];
+    /// The driver's `dev_groups`: none if it shows no attribute. A `const`, so that a driver
+    /// without `show_attr` never instantiates the callbacks (as the ops' `HAS_*` choices).
+    const DEV_GROUPS: *const *const bindings::attribute_group = if T::HAS_SHOW_ATTR {
+        Self::GROUPS.as_ptr()
+    } else {
+        ptr::null()
+    };
+
+    /// # Safety
+    ///
+    /// Called by sysfs for this attribute of a device bound to this driver.
+    unsafe extern "C" fn show(
+        dev: *mut bindings::device,
+        _attr: *mut bindings::device_attribute,
+        buf: *mut c_char,
+    ) -> isize {
+        // SAFETY: sysfs calls `show` while the driver's groups exist, i.e. while bound: `dev`
+        // is the `dev` field of a `struct pci_dev` bound to us.
+        let dev = unsafe {
+            Device::<T, Normal>::from_bound(kernel::container_of!(dev, bindings::pci_dev, dev))
+        };
+        match T::show_attr(dev) {
+            // SAFETY: `buf` is the PAGE_SIZE sysfs buffer; the format takes one `int`.
+            Some(v) => unsafe { bindings::sysfs_emit(buf, c"%d\n".as_char_ptr(), v) as isize },
+            None => EINVAL.to_errno() as isize,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by sysfs for this group, on the `kobject` of a device bound to this driver.
+    unsafe extern "C" fn is_visible(
+        kobj: *mut bindings::kobject,
+        _attr: *mut bindings::attribute,
+        _n: c_int,
+    ) -> bindings::umode_t {
+        // SAFETY: the group is on the kobject of a `struct device`, that of a `struct pci_dev`
+        // bound to us (dev_groups are added after probe succeeded).
+        let dev = unsafe {
+            let dev = kernel::container_of!(kobj, bindings::device, kobj);
+            Device::<T, Normal>::from_bound(kernel::container_of!(dev, bindings::pci_dev, dev))
+        };
+        // The group has one attribute, ours.
+        match T::show_attr(dev) {
+            Some(_) => Self::ATTR.attr.mode,
+            None => 0,
+        }
+    }
+}
