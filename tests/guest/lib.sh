@@ -18,7 +18,7 @@ MODDIR=/lib/modules/rig
 # Where the suites look: devices, the module's parameters, the driver.
 D=/sys/bus/pci/devices
 P=/sys/module/vfio_pci/parameters
-DRV=/sys/bus/pci/drivers/vfio-pci
+VFIO_PCI=/sys/bus/pci/drivers/vfio-pci
 # The four VF token log lines of C vfio_pci_core, which the Rust driver prints the same
 # (tests/guest/bin/vfio_vf_token_test.c has them too, as C strings).
 LINE_REQUIRED="VF token required to access device"

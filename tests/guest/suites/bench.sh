@@ -67,7 +67,7 @@ vf0_of() {
 enable_vfs() {
 	echo $2 > $D/$1/sriov_numvfs || return 1
 	for vf in $D/$1/virtfn*; do
-		[ $vf/driver -ef $DRV ] || { echo "# $vf not on vfio-pci"; return 1; }
+		[ $vf/driver -ef $VFIO_PCI ] || { echo "# $vf not on vfio-pci"; return 1; }
 		echo > $vf/reset_method || return 1
 	done
 }
@@ -182,7 +182,7 @@ round() {
 teardown() {
 	for p in $PF $NVME; do
 		echo 0 > $D/$p/sriov_numvfs 2>/dev/null
-		[ "$(driver_of $p)" = vfio-pci ] && echo $p > $DRV/unbind
+		[ "$(driver_of $p)" = vfio-pci ] && echo $p > $VFIO_PCI/unbind
 	done
 	rmmod vfio_pci 2>/dev/null
 }

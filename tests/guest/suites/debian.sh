@@ -37,7 +37,7 @@ check "3 VFs through sriov_numvfs" sh -c "echo 3 > $D/$PF/sriov_numvfs"
 VF0=$(basename "$(readlink $D/$PF/virtfn0)")
 check "VFs bound to vfio-pci" sh -c "[ \"$(driver_of $VF0)\" = vfio-pci ] && [ \"$(driver_of "$(basename "$(readlink $D/$PF/virtfn2)")")\" = vfio-pci ]"
 echo 0 > $D/$PF/sriov_numvfs
-echo $PF > $DRV/unbind
+echo $PF > $VFIO_PCI/unbind
 rmmod vfio_pci
 
 # Upstream vfio_pci_sriov_uapi_test, unmodified: its iommufd variants need CONFIG_IOMMUFD,
@@ -50,7 +50,7 @@ for run in c rs; do
 	# Its iommufd cases fail here for both drivers: compared below, not reported as a result.
 	kselftest "vfio_pci_sriov_uapi_test ($run)" 300 /tmp/uapi.$run /selftests/vfio_pci_sriov_uapi_test $PF
 	grep -E '^(ok|not ok) ' /tmp/uapi.$run | sed 's/^\(ok\|not ok\) [0-9]* /\1 /' > /tmp/uapi-cases.$run
-	echo $PF > $DRV/unbind
+	echo $PF > $VFIO_PCI/unbind
 	rmmod vfio_pci
 done
 check "vfio_pci_sriov_uapi_test: every case as with C ($(grep -c '^ok' /tmp/uapi-cases.c) pass, $(grep -c '^not ok' /tmp/uapi-cases.c) fail for C)" \

@@ -28,6 +28,6 @@ say "what the kernel logged (rate-limited, never the token)"
 dmesg | grep -E 'vfio|VF token' | sed 's/^\[[^]]*\] /   /' | tail -n 12
 say "tear down"
 check "VFs removed" sh -c "echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs"
-check "PF unbound" sh -c "echo $PF > $DRV/unbind"
+check "PF unbound" sh -c "echo $PF > $VFIO_PCI/unbind"
 check "module unloaded" rmmod vfio_pci
 verdict

@@ -68,14 +68,14 @@ check "VFs removed" sh -c "echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs"
 kselftest "vfio_pci_sriov_uapi_test (Rust driver)" 300 /tmp/uapi.out /selftests/vfio_pci_sriov_uapi_test $PF
 kselftest_report "upstream vfio_pci_sriov_uapi_test against the Rust driver"
 
-check "PF unbinds" sh -c "echo $PF > $DRV/unbind"
-check "plain NIC unbinds" sh -c "echo $PLAIN > $DRV/unbind"
+check "PF unbinds" sh -c "echo $PF > $VFIO_PCI/unbind"
+check "plain NIC unbinds" sh -c "echo $PLAIN > $VFIO_PCI/unbind"
 check "module unloads" rmmod vfio_pci
 echo > /sys/bus/pci/devices/$PLAIN/driver_override
 check "ids=8086:10d3 binds the e1000e at load, without driver_override" sh -c "
 	insmod /rs/vfio_pci.ko ids=8086:10d3 && [ \"\$(basename \$(readlink /sys/bus/pci/devices/$PLAIN/driver))\" = vfio-pci ] &&
 	dmesg | grep -q 'vfio_pci: add \[8086:10d3\[ffffffff:ffffffff\]\] class 0x000000/00000000' &&
-	echo $PLAIN > $DRV/unbind && rmmod vfio_pci"
+	echo $PLAIN > $VFIO_PCI/unbind && rmmod vfio_pci"
 check "with C vfio-pci loaded, the Rust module refuses to load" sh -c "insmod $MODDIR/vfio-pci.ko && ! insmod /rs/vfio_pci.ko 2>/dev/null && rmmod vfio_pci"
 
 # ids=: hostile strings given to C vfio-pci and to the Rust module, one load each; what each

@@ -74,15 +74,15 @@ stage_cycles() {
 	vfs 2 || first_bad "2 VFs"
 	VF0=$(vf_of $PF 0)
 	c=0; while [ $c -lt $third ]; do	# VF unbind / rebind
-		echo $VF0 > $DRV/unbind && [ -z "$(driver_of $VF0)" ] || first_bad "VF unbind"
-		echo $VF0 > $DRV/bind && [ "$(driver_of $VF0)" = vfio-pci ] || first_bad "VF rebind"
+		echo $VF0 > $VFIO_PCI/unbind && [ -z "$(driver_of $VF0)" ] || first_bad "VF unbind"
+		echo $VF0 > $VFIO_PCI/bind && [ "$(driver_of $VF0)" = vfio-pci ] || first_bad "VF rebind"
 		c=$((c + 1)); CYCLES_DONE=$((CYCLES_DONE + 1))
 	done
 	c=0; while [ $c -lt $third ]; do	# PF unbind / rebind, with VFs every other time
 		[ $((c % 2)) = 0 ] && { vfs 2 || first_bad "2 VFs before PF unbind"; }
-		echo $PF > $DRV/unbind && [ -z "$(driver_of $PF)" ] && [ "$(numvfs)" = 0 ] ||
+		echo $PF > $VFIO_PCI/unbind && [ -z "$(driver_of $PF)" ] && [ "$(numvfs)" = 0 ] ||
 			first_bad "PF unbind (VFs must go with it)"
-		echo $PF > $DRV/bind && [ "$(driver_of $PF)" = vfio-pci ] || first_bad "PF rebind"
+		echo $PF > $VFIO_PCI/bind && [ "$(driver_of $PF)" = vfio-pci ] || first_bad "PF rebind"
 		c=$((c + 1)); CYCLES_DONE=$((CYCLES_DONE + 1))
 	done
 	check "$1: $((3 * third)) cycles (sriov_numvfs 0->N->0, VF and PF unbind/rebind)${FIRST:+, first failure: $FIRST}" [ -z "$FIRST" ]
@@ -93,7 +93,7 @@ stage_unbind_pf() {
 	run_timed 180 vfio_unbind_pf $PF "$(vf_of $PF 0)" $TK 60 > /tmp/unbind.out 2>&1; rc=$?
 	sed 's/^/# /' /tmp/unbind.out
 	check "$1: PF unbind with an open VF asks the VF user, then completes" [ $rc = 0 ]
-	check "$1: VFs gone with the PF, PF rebinds" sh -c "[ ! -e $D/$PF/virtfn0 ] && echo $PF > $DRV/bind"
+	check "$1: VFs gone with the PF, PF rebinds" sh -c "[ ! -e $D/$PF/virtfn0 ] && echo $PF > $VFIO_PCI/bind"
 }
 
 stage_rmmod() {
@@ -154,7 +154,7 @@ after_probe() {
 		fi ;;
 	*) [ -z "$(driver_of $PF)" ] || ok_=1 ;;
 	esac
-	[ -z "$(driver_of $PF)" ] || echo $PF > $DRV/unbind
+	[ -z "$(driver_of $PF)" ] || echo $PF > $VFIO_PCI/unbind
 	return $ok_
 }
 # A failed sriov_configure leaves no VF; an absorbed failure leaves both bound to vfio-pci.
@@ -181,9 +181,9 @@ spare_vf_creation() {
 stage_faults() {
 	DRV=$1
 	echo 0 > $D/$PF/sriov_numvfs
-	echo $PF > $DRV/unbind
-	inject probe after_probe write $DRV/bind $PF
-	[ "$(driver_of $PF)" = vfio-pci ] || echo $PF > $DRV/bind
+	echo $PF > $VFIO_PCI/unbind
+	inject probe after_probe write $VFIO_PCI/bind $PF
+	[ "$(driver_of $PF)" = vfio-pci ] || echo $PF > $VFIO_PCI/bind
 	if spare_vf_creation; then
 		inject sriov_configure after_sriov write $D/$PF/sriov_numvfs 2
 		echo 0 > $DBG/failslab/reject-start; echo 0 > $DBG/failslab/reject-end
@@ -221,7 +221,7 @@ run_driver() {
 		t0=$(date +%s); stage_$s $1; echo "# stage $s: $(( $(date +%s) - t0 ))s"
 	done
 	echo 0 > $D/$PF/sriov_numvfs
-	echo $PF > $DRV/unbind
+	echo $PF > $VFIO_PCI/unbind
 	check "$1: module unloads" rmmod vfio_pci
 	sp=$(splats); up=$(upstream_splats); lk=$(leaks)
 	[ "$sp" = 0 ] || dmesg | grep -E "$SPLAT" | grep -vE "$UPSTREAM" | head -5 | sed 's/^/# dmesg: /'

@@ -41,14 +41,14 @@ setup() {
 }
 
 teardown() {
-	echo $HOST_VF > $DRV/unbind
+	echo $HOST_VF > $VFIO_PCI/unbind
 	echo 0 > $D/$HOST_PF/sriov_numvfs
 	# The variant cases leave the PF unbound.
 	if [ "$(driver_of $PF)" = vfio-pci ]; then
 		echo 0 > $D/$PF/sriov_numvfs
-		echo $PF > $DRV/unbind
+		echo $PF > $VFIO_PCI/unbind
 	fi
-	echo $PLAIN > $DRV/unbind
+	echo $PLAIN > $VFIO_PCI/unbind
 	rmmod vfio_pci
 }
 
@@ -116,7 +116,7 @@ variant() {
 	rec $r variant.vfs_removed $( [ ! -e $D/$PF/virtfn0 ] && echo 0 || echo EIO)
 	users_are 0 "$2: the VF user gone, the PF counts none"
 	step variant.pf_after_vf_gone open:$PF
-	rec $r variant.pf_unbound $(write_errno $PF $DRV/unbind)
+	rec $r variant.pf_unbound $(write_errno $PF $VFIO_PCI/unbind)
 	check "$2: no warning with a VF of a C variant closed under its PF, and the PF unbound" no_splat
 }
 
