@@ -188,21 +188,21 @@ impl CoreDevice {
     /// The VF token of this device, if vfio_pci_core made one: an SR-IOV PF (C:
     /// `vdev->vf_token`).
     pub(crate) fn vf_token(&self) -> Option<&VfToken> {
+        // INVARIANT: the token lives as long as the borrow of the registered device.
         // SAFETY: the core sets `vf_token` when it registers a PF and frees it when it
         // unregisters it; the field is NULL before (the allocation is zeroed), and no
         // reference to the device outlives `Device::remove`, which unregisters. In between
         // it is a live token, which `VfToken` wraps transparently.
-        // INVARIANT: the token lives as long as the borrow of the registered device.
         unsafe { (*self.as_raw()).vf_token.cast::<VfToken>().as_ref() }
     }
 
     /// The VF token of this VF's PF, if the PF enabled its VFs through vfio_pci_core (C:
     /// `vdev->sriov_pf_core_dev`, set when the core registers the VF).
     pub(crate) fn pf_vf_token(&self) -> Option<&VfToken> {
+        // INVARIANT: the PF's token lives as long as the borrow of this VF (below).
         // SAFETY: the core sets `sriov_pf_core_dev` when it registers the VF, to a PF that
         // stays registered (its token live, as in `vf_token`) until this VF is removed:
         // unregistering the PF first disables SR-IOV, which removes its VFs.
-        // INVARIANT: so the PF's token lives as long as the borrow of this VF.
         unsafe {
             let pf = (*self.as_raw()).sriov_pf_core_dev.as_ref()?;
             pf.vf_token.cast::<VfToken>().as_ref()
