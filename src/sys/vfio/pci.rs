@@ -189,10 +189,9 @@ impl CoreDevice {
     /// `vdev->vf_token`).
     pub(crate) fn vf_token(&self) -> Option<&VfToken> {
         // INVARIANT: the token lives as long as the borrow of the registered device.
-        // SAFETY: the core sets `vf_token` when it registers a PF and frees it when it
-        // unregisters it; the field is NULL before (the allocation is zeroed), and no
-        // reference to the device outlives `Device::remove`, which unregisters. In between
-        // it is a live token, which `VfToken` wraps transparently.
+        // SAFETY: the core sets `vf_token` at a PF's registration (NULL before: zeroed
+        // allocation) and frees it at unregistration, which no device reference outlives
+        // (`Device::remove`); in between it is a live token, wrapped by `VfToken` as it is.
         unsafe { (*self.as_raw()).vf_token.cast::<VfToken>().as_ref() }
     }
 
