@@ -8,6 +8,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 kout=${1:?usage: build-selftests.sh KERNEL_BUILD_DIR}
 src=$CACHE/src/linux-source-$KVER
 out=$kout/selftests-vfio
+# One build per kernel at a time (two checkouts' rig.sh may run at once): a second caller
+# waits, then finds it done.
+exec 9>"$out.lock"
+flock 9
 if [ -f "$out/.done" ]; then echo "$out"; exit 0; fi
 rm -rf "$out"; mkdir -p "$out"
 make -C "$src/tools/testing/selftests/vfio" OUTPUT="$out" \

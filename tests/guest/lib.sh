@@ -50,9 +50,17 @@ kselftest() {
 	echo "# $ks_label: exit $KS_RC, ${KS_TOTALS:-no totals}"
 	case $KS_RC in
 	0|4) ;;
-	*) { grep -E '^(not ok|#  +FAIL|# .*([Ee]xpected|kernel logged))' "$ks_out" | head -n 60
-	     [ -n "$KS_TOTALS" ] || tail -n 20 "$ks_out"; } | sed 's/^/#   /' ;;
+	*) kselftest_failures "$ks_out" | sed 's/^/#   /' ;;
 	esac
+}
+# kselftest_failures OUT: why a kselftest failed: its failed cases, then the whole output of
+# the first one (from its "#  RUN" line to its result: the cases after it often fail only
+# because of it), and the tail when the program ended without its totals.
+kselftest_failures() {
+	grep -E '^not ok' "$1" | head -n 40
+	awk '/^#  RUN/ { n = 0 } { if (n < 120) b[n++] = $0 }
+	     /^not ok/ { print "first failed case:"; for (i = 0; i < n; i++) print "  " b[i]; exit }' "$1"
+	grep -q '^# Totals:' "$1" || { echo "no totals; the output ends:"; tail -n 20 "$1"; }
 }
 # kselftest_count FIELD: pass, fail or skip of the last kselftest's totals.
 kselftest_count() { echo "$KS_TOTALS" | sed -n "s/.*\b$1:\([0-9]*\).*/\1/p"; }

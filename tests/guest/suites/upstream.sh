@@ -56,9 +56,11 @@ for t in $TESTS; do
 		bad "$t: Rust skips $rsk cases, C skips $cs" ;;
 	skip) [ "$cst" = skip ] && skip "$t: skipped by both drivers: $(grep -m1 -i 'skip' /tmp/$t.rs)" ||
 		bad "$t skipped with Rust but $cst with C" ;;
-	*) tail -n 30 /tmp/$t.rs | sed "s/^/#   /"; bad "$t fails against the Rust driver ($rst)" ;;
+	*) bad "$t fails against the Rust driver ($rst; its failed cases are above)" ;;
 	esac
-	case $cst in fail*) echo "# note: $t fails against the C driver too ($cst)"; [ -f /tmp/$t.c ] && tail -n 15 /tmp/$t.c | sed 's/^/#   /' ;; esac
+	# C is the reference: when it fails, the rig is broken (load, time-outs, a device left
+	# busy), and the comparison above proves nothing.
+	case $cst in fail*) bad "rig error: $t fails against the C reference driver ($cst; above)" ;; esac
 done
 check "no kernel warning, oops or lockdep report" no_splat
 verdict
