@@ -19,7 +19,7 @@
 #   VFIO_RS_MODDIR  the kernel's installed modules (default /lib/modules/KREL)
 # Prints the sources it checked against, one line.
 set -euo pipefail
-# A failure inside \$(...) must stop the script too.
+# A failure inside $(...) stops the script too.
 shopt -s inherit_errexit
 die() { echo "check-private-layout: $*" >&2; exit 1; }
 [ $# = 4 ] || die "usage: check-private-layout.sh KDIR KSRC COPY LAYOUT"
