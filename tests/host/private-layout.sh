@@ -4,7 +4,8 @@
 # with `uuid` and `users` swapped is refused
 #  (a) in a source tree: the rig's linux-source;
 #  (b) in a tree without source, on BTF only: Debian's headers package (its vmlinux, no .c
-#      files) with vfio-pci-core.ko.xz of its modules package (scripts/debian/fetch.sh, cached);
+#      files) with vfio-pci-core.ko.xz of its modules package (scripts/debian/fetch.sh, cached),
+#      and a tree with no vmlinux, where the base BTF comes from Debian's vmlinuz;
 #  (c) in a tree with neither, where the real copy is refused too, with the reason;
 # and the real copy passes in (a) and (b). Where the rig's module has been built, its compiled
 # layout (another kernel's configuration) is refused on Debian's BTF, and where the module has
@@ -65,6 +66,17 @@ if "$TOP/scripts/debian/fetch.sh" 2>/dev/null; then
 	expect fail "BTF: uuid and users swapped" \
 		'is \{struct mutex lock; uuid_t uuid; int users\}, the copy in vfio_pci_core_priv.h \{struct mutex lock; int users; uuid_t uuid\}' \
 		"$hdr" "$hdr" "$swapped" - "$mods"
+	# The same without a vmlinux in the tree: the base BTF from Debian's vmlinuz, extracted
+	# with the kernel source's scripts/extract-vmlinux (a tree holding nothing else).
+	mkdir -p "$tmp/bare/build/include/config" "$tmp/bare/src/scripts" "$tmp/bare/modules"
+	cp "$hdr/include/config/kernel.release" "$tmp/bare/build/include/config/"
+	cp "$src/scripts/extract-vmlinux" "$tmp/bare/src/scripts/"
+	ln -s "$mods/kernel" "$tmp/bare/modules/kernel"
+	ln -s "$DEBDIR/pkg/linux-binary-$DEB_KREL/root/usr/lib/modules/$DEB_KREL/vmlinuz" "$tmp/bare/modules/vmlinuz"
+	expect pass "BTF on vmlinuz: the real copy" 'checked against: BTF of' \
+		"$tmp/bare/build" "$tmp/bare/src" "$real" - "$tmp/bare/modules"
+	expect fail "BTF on vmlinuz: uuid and users swapped" 'the copy in vfio_pci_core_priv.h \{struct mutex lock; int users; uuid_t uuid\}' \
+		"$tmp/bare/build" "$tmp/bare/src" "$swapped" - "$tmp/bare/modules"
 	if [ -f "$TOP/generated/c_layout.rs" ]; then
 		expect fail "BTF: the rig module's compiled layout" 'BTF of .*vfio-pci-core.ko.xz' \
 			"$hdr" "$hdr" "$real" "$TOP/generated/c_layout.rs" "$mods"
