@@ -92,6 +92,17 @@ lint_out=$(make -s -C "$TOP" KDIR="$kout" CLIPPY=1 modules 2>&1 | grep -E '^(war
 if [ -z "$lint_out" ]; then PASS=$((PASS + 1)); echo "ok - module builds clippy-clean (CLIPPY=1)"; else echo "$lint_out" | head -40; count_fail "clippy"; fi
 echo "phase: lint $(( $(date +%s) - t0 ))s"
 
+# 2c. The check of vfio_pci_core's private struct copy fails closed: a copy with two members
+# swapped is refused on the kernel's source and on Debian's BTF, and a tree with neither is
+# refused (host only, seconds; Debian's kernel packages are fetched once, as for its suite).
+t0=$(date +%s)
+if out=$(tests/host/private-layout.sh 2>&1); then
+	PASS=$((PASS + 1)); echo "ok - private layout check: $(grep -c '^ok - ' <<<"$out") cases (swapped copy refused on source and on BTF, no source of truth refused)"
+else
+	grep -v '^ok - ' <<<"$out" | tail -20; count_fail "private layout check"
+fi
+echo "phase: private-layout $(( $(date +%s) - t0 ))s"
+
 # 3. VM suites; each guest prints its checks as KTAP (tests/guest/lib.sh), read by ktap_counts.
 # vm_job NAME SUITE VARIANT [APPEND] [REF]: one boot; the log is logs/NAME.log.
 vm_job() {

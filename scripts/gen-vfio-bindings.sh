@@ -5,8 +5,10 @@
 # kernel's own bindgen command (rust/bindings/.bindings_generated.rs.cmd), the bindings are
 # generated a second time with that command's C flags and must come out identical: a
 # cross-check of the flags derived here. A headers-only tree has no such file.
-# VFIO_RS_KSRC: the kernel's source tree (Kbuild's srctree); where it holds vfio_pci_core.c,
-# the copy of its private struct vfio_pci_vf_token (src/vfio_pci_core_priv.h) must be the same.
+# First, scripts/check-private-layout.sh checks the copy of vfio_pci_core's private
+# struct vfio_pci_vf_token (src/vfio_pci_core_priv.h) against the kernel's source or BTF, with
+# VFIO_RS_KSRC the kernel's source tree (Kbuild's srctree) and VFIO_RS_LAYOUT this build's
+# generated/c_layout.rs; without either the build stops.
 # Usage: gen-vfio-bindings.sh KDIR HEADER OUT C-FLAGS...
 set -euo pipefail
 die() { echo "gen-vfio-bindings: $*" >&2; exit 1; }
@@ -15,15 +17,11 @@ kdir=$(cd "$1" && pwd) header=$(realpath "$2") out=$(realpath -m "$3")
 shift 3
 bindgen=${BINDGEN:-bindgen}
 
-# The struct's definition, one line, blanks squeezed.
-vf_token_def() { sed -n '/^struct vfio_pci_vf_token {/,/^};/p' "$1" | tr -s ' \t\n' ' '; }
-core_c=${VFIO_RS_KSRC:-/nonexistent}/drivers/vfio/pci/vfio_pci_core.c
-if [ -f "$core_c" ]; then
-	theirs=$(vf_token_def "$core_c") ours=$(vf_token_def "$(dirname "$header")/vfio_pci_core_priv.h")
-	if [ -z "$theirs" ] || [ "$theirs" != "$ours" ]; then
-		die "struct vfio_pci_vf_token of $core_c is not the copy in src/vfio_pci_core_priv.h: ${theirs:-(not found)}"
-	fi
+if [ -z "${VFIO_RS_KSRC:-}" ] || [ -z "${VFIO_RS_LAYOUT:-}" ]; then
+	die "VFIO_RS_KSRC and VFIO_RS_LAYOUT must be set (Kbuild sets them)"
 fi
+"$(dirname "$0")/check-private-layout.sh" "$kdir" "$VFIO_RS_KSRC" "$(dirname "$header")/vfio_pci_core_priv.h" \
+	"$VFIO_RS_LAYOUT"
 
 gen() { # OUT C-FLAGS...
 	local dest=$1

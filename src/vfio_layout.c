@@ -19,6 +19,7 @@
 
 #define SIZE(s) DEFINE(s##__SIZE, sizeof(struct s))
 #define OFF(s, f) OFFSET(s##__##f, s, f)
+#define FIELD_SIZE(s, f) DEFINE(s##__##f##__SIZE, sizeof_field(struct s, f))
 
 void vfio_rs_layout(void);
 void vfio_rs_layout(void)
@@ -61,10 +62,17 @@ void vfio_rs_layout(void)
 	OFF(vfio_pci_core_device, needs_reset);
 	OFF(vfio_pci_core_device, vf_token);
 	OFF(vfio_pci_core_device, sriov_pf_core_dev);
+	/*
+	 * Every member of the private copy, with its size: scripts/check-private-layout.sh
+	 * compares them with the kernel's BTF.
+	 */
 	SIZE(vfio_pci_vf_token);
 	OFF(vfio_pci_vf_token, lock);
+	FIELD_SIZE(vfio_pci_vf_token, lock);
 	OFF(vfio_pci_vf_token, uuid);
+	FIELD_SIZE(vfio_pci_vf_token, uuid);
 	OFF(vfio_pci_vf_token, users);
+	FIELD_SIZE(vfio_pci_vf_token, users);
 
 	/* The kernel crate's bindings, as this module uses them. */
 	SIZE(pci_dev);

@@ -21,7 +21,8 @@ mkdir -p "$src/scripts" "$pkg/DEBIAN" "$pkg/etc/depmod.d" "$pkg/usr/sbin" \
 # The sources as git sees them (tracked or new, never build products or generated files).
 git -C "$TOP" ls-files -co --exclude-standard -- Kbuild Makefile src |
 	while IFS= read -r f; do install -D -m 644 "$TOP/$f" "$src/$f"; done
-install -m 755 "$TOP/scripts/gen-vfio-bindings.sh" "$TOP/scripts/dkms-make.sh" "$src/scripts/"
+install -m 755 "$TOP/scripts/gen-vfio-bindings.sh" "$TOP/scripts/check-private-layout.sh" \
+	"$TOP/scripts/dkms-make.sh" "$src/scripts/"
 sed "s/@VERSION@/$ver/" "$TOP/dkms.conf" >"$src/dkms.conf"
 install -m 755 "$here/prepare-tree.sh" "$pkg/usr/share/$name/prepare-tree.sh"
 install -m 755 "$here/vfio-pci-rs-prepare-tree" "$pkg/usr/sbin/vfio-pci-rs-prepare-tree"
@@ -39,7 +40,7 @@ Section: kernel
 Priority: optional
 Maintainer: vfio-pci-rs developers <root@localhost>
 Depends: dkms (>= 3.0.4), rustc, rust-src, bindgen, libclang-dev, make, flex, bison, bc,
- libelf-dev, libssl-dev, dwarves, openssl, xz-utils, kmod, python3
+ libelf-dev, libssl-dev, dwarves, binutils, openssl, xz-utils, kmod, python3
 Recommends: linux-source-7.3
 Installed-Size: $(du -sk "$pkg" | cut -f1)
 Description: vfio-pci in Rust (DKMS source)
