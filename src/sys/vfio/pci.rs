@@ -93,10 +93,12 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     }
 
     /// Opens the device for a user (vfio `open_device`); closing is vfio_pci_core's.
-    fn open_device(dev: &Device<Self, Open>) -> Result {
-        dev.enable()?;
-        dev.finish_enable();
-        Ok(())
+    ///
+    /// The protocol is C's, in the types: [`Opening::enable`] gives an [`Enabled`] guard that
+    /// undoes the enable if dropped (an error after it), and only [`Enabled::finish_enable`]
+    /// makes the [`Opened`] that success needs.
+    fn open_device(dev: Opening<'_, Self>) -> Result<Opened<'_>> {
+        Ok(dev.enable()?.finish_enable())
     }
 
     /// `VFIO_GROUP_GET_DEVICE_FD` string match: `Ok(false)` is "not this device". `buf` is
@@ -359,20 +361,92 @@ impl<T: Driver, Ctx: DeviceContext> Device<T, Ctx> {
     }
 }
 
-impl<T: Driver> Device<T, Open> {
-    /// `vfio_pci_core_enable`: the first step of `open_device`.
-    pub(crate) fn enable(&self) -> Result {
-        // SAFETY: by the type invariant (`Open`) vfio holds the device set's lock.
-        to_result(unsafe { raw::vfio_pci_core_enable(self.core.as_raw()) })
-    }
+/// The device in vfio's `open_device` op, before the core's enable: the op's one handle,
+/// consumed by [`Opening::enable`], so the core is enabled at most once per open.
+///
+/// # Invariants
+///
+/// `dev` is in the `Open` context (vfio holds the device set's lock for `'a`), the core is not
+/// enabled for this open, and `Opening` is made once per call of the op (by the op's
+/// trampoline only).
+pub(crate) struct Opening<'a, T: Driver> {
+    dev: &'a Device<T, Open>,
+    _brand: Brand<'a>,
+}
 
-    /// `vfio_pci_core_finish_enable`: the last step of `open_device`, after `enable`.
-    pub(crate) fn finish_enable(&self) {
-        // SAFETY: by the type invariant (`Open`) vfio holds the device set's lock, all the core
-        // requires.
-        unsafe { raw::vfio_pci_core_finish_enable(self.core.as_raw()) }
+/// Ties a value to one call of `open_device`: invariant in `'a`, so an [`Opened`] of one call
+/// cannot stand for another.
+type Brand<'a> = PhantomData<fn(&'a ()) -> &'a ()>;
+
+impl<'a, T: Driver> Opening<'a, T> {
+    /// `vfio_pci_core_enable`: the first step of `open_device`. The guard disables the core
+    /// again when dropped, unless [`Enabled::finish_enable`] consumes it.
+    pub(crate) fn enable(self) -> Result<Enabled<'a, T>> {
+        // SAFETY: by the type invariant vfio holds the device set's lock, and the core is not
+        // enabled for this open (`self` is consumed: it cannot enable twice).
+        to_result(unsafe { raw::vfio_pci_core_enable(self.dev.core.as_raw()) })?;
+        // INVARIANT: enabled just above, under the lock held for `'a`.
+        Ok(Enabled {
+            dev: self.dev,
+            _brand: PhantomData,
+        })
     }
 }
+
+impl<T: Driver> core::ops::Deref for Opening<'_, T> {
+    type Target = Device<T>;
+    fn deref(&self) -> &Device<T> {
+        self.dev
+    }
+}
+
+/// The core enabled by [`Opening::enable`], not yet finished: dropping it runs
+/// `vfio_pci_core_disable`, as C's `open_device` does on an error after the enable (C
+/// vfio-pci's IGD setup), so an error return cannot leak the enable count and the runtime-PM
+/// reference.
+///
+/// # Invariants
+///
+/// `vfio_pci_core_enable` succeeded on `dev` in this open, and vfio holds the device set's
+/// lock for `'a`; neither `vfio_pci_core_finish_enable` nor `vfio_pci_core_disable` ran since.
+#[must_use = "dropping it disables the device again; finish the open with `finish_enable`"]
+pub(crate) struct Enabled<'a, T: Driver> {
+    dev: &'a Device<T, Open>,
+    _brand: Brand<'a>,
+}
+
+impl<'a, T: Driver> Enabled<'a, T> {
+    /// `vfio_pci_core_finish_enable`: the last step of `open_device`; the proof of it is what
+    /// the op returns.
+    pub(crate) fn finish_enable(self) -> Opened<'a> {
+        // SAFETY: by the type invariant the core is enabled and not finished, and vfio holds
+        // the device set's lock, all the core requires.
+        unsafe { raw::vfio_pci_core_finish_enable(self.dev.core.as_raw()) };
+        // Finished: the device is open, and `vfio_pci_core_close_device` will disable it.
+        core::mem::forget(self);
+        Opened(PhantomData)
+    }
+}
+
+impl<T: Driver> core::ops::Deref for Enabled<'_, T> {
+    type Target = Device<T>;
+    fn deref(&self) -> &Device<T> {
+        self.dev
+    }
+}
+
+impl<T: Driver> Drop for Enabled<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant the core was enabled in this open and not finished nor
+        // disabled since, and vfio still holds the device set's lock (`'a` is within the op).
+        unsafe { raw::vfio_pci_core_disable(self.dev.core.as_raw()) };
+    }
+}
+
+/// The proof that an `open_device` op ran `vfio_pci_core_finish_enable`: only
+/// [`Enabled::finish_enable`] makes one (its field is private), and its lifetime is that one
+/// call's, so the op can succeed only by finishing the enable it began.
+pub(crate) struct Opened<'a>(Brand<'a>);
 
 impl<T: Driver> Device<T, Core> {
     /// `vfio_pci_core_sriov_configure`.
@@ -578,7 +652,13 @@ impl<T: Driver> Ops<T> {
     unsafe extern "C" fn open_device(vdev: *mut raw::vfio_device) -> c_int {
         // SAFETY: an op after `init`; vfio calls it with the device set's lock held.
         let dev = unsafe { Device::<T, Open>::from_vdev(vdev) };
-        from_result(|| T::open_device(dev).map(|()| 0))
+        // INVARIANT: vfio calls `open_device` only for the first open of the device (no other
+        // open enabled the core) with the lock held for the whole call; one `Opening` per call.
+        let dev = Opening {
+            dev,
+            _brand: PhantomData,
+        };
+        from_result(|| T::open_device(dev).map(|_: Opened<'_>| 0))
     }
 
     /// # Safety
