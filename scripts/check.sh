@@ -94,6 +94,13 @@ lint_out=$(make -s -C "$TOP" KDIR="$kout" CLIPPY=1 modules 2>&1 | grep -E '^(war
 if [ -z "$lint_out" ]; then PASS=$((PASS + 1)); echo "ok - module builds clippy-clean (CLIPPY=1)"; else echo "$lint_out" | head -40; count_fail "clippy"; fi
 echo "phase: lint $(( $(date +%s) - t0 ))s"
 
+# 2b'. No reference to C memory without an aliasing argument (scripts/check-c-refs.sh).
+if cr_out=$("$here/check-c-refs.sh" 2>&1); then
+	PASS=$((PASS + 1)); echo "ok - references to C memory: $cr_out (scripts/check-c-refs.sh)"
+else
+	echo "$cr_out" | tail -n 20; count_fail "check-c-refs"
+fi
+
 # 2c. Drivers that get the open protocol wrong must not compile (scripts/compile-fail.sh).
 t0=$(date +%s)
 if cf_out=$("$here/compile-fail.sh" "$kout" 2>&1); then
