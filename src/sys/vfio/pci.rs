@@ -713,12 +713,16 @@ impl<T: Driver> Ops<T> {
     ) -> c_int {
         // SAFETY: an op after `init`.
         let dev = unsafe { Device::<T, Normal>::from_vdev(vdev) };
-        // SAFETY: vfio passes NULL or its own copy of the user's UUID (a local of its caller,
-        // `vfio_df_check_token` or `vfio_pci_core_match`), live for the duration of the call.
-        // Aliasing: that copy is written by no one during the call, so a shared reference to
-        // it aliases nothing that changes.
-        let token = unsafe { uuid.as_ref() }.map(|u| &u.b);
-        from_result(|| T::match_token(dev, token).map(|()| 0))
+        // Copied: the driver gets no reference to C memory.
+        let token = if uuid.is_null() {
+            None
+        } else {
+            // SAFETY: not NULL, so vfio passes its own copy of the user's UUID (a local of its
+            // caller, `vfio_df_check_token` or `vfio_pci_core_match`), live for the duration of
+            // the call; its bytes are read by value through the raw pointer.
+            Some(unsafe { (*uuid).b })
+        };
+        from_result(|| T::match_token(dev, token.as_ref()).map(|()| 0))
     }
 
     /// # Safety
