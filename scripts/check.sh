@@ -86,12 +86,12 @@ t0=$(date +%s)
 kout=$(cat "$(kernel_record rig)")
 rustfmt_kernel() { rustfmt --check --edition 2021 --config-path "$CACHE/src/linux-source-$KVER/.rustfmt.toml" "$@"; }
 # The compile-fail drivers through stdin: their `mod` lines name files only the test's build has.
-fmt_out=$(rustfmt_kernel src/vfio_pci_main.rs src/vfio_pci_kunit.rs 2>&1
+fmt_out=$(rustfmt_kernel src/vfio_pci_main.rs src/vfio_pci_kunit.rs src/vfio_pci_open_test.rs 2>&1
 	for f in tests/compile-fail/*.rs; do rustfmt_kernel < "$f" 2>&1 | sed "s|^Diff in .*stdin|Diff in $f|"; done)
 if [ -z "$fmt_out" ]; then PASS=$((PASS + 1)); echo "ok - rustfmt clean"; else echo "$fmt_out" | head -20; count_fail "rustfmt"; fi
-touch src/vfio_pci_main.rs src/vfio_pci_kunit.rs
-lint_out=$(make -s -C "$TOP" KDIR="$kout" CLIPPY=1 VFIO_RS_KUNIT=1 modules 2>&1 | grep -E '^(warning|error)' -A6)
-if [ -z "$lint_out" ]; then PASS=$((PASS + 1)); echo "ok - module and KUnit test module build clippy-clean (CLIPPY=1)"; else echo "$lint_out" | head -40; count_fail "clippy"; fi
+touch src/vfio_pci_main.rs src/vfio_pci_kunit.rs src/vfio_pci_open_test.rs
+lint_out=$(make -s -C "$TOP" KDIR="$kout" CLIPPY=1 VFIO_RS_TEST_MODULES=1 modules 2>&1 | grep -E '^(warning|error)' -A6)
+if [ -z "$lint_out" ]; then PASS=$((PASS + 1)); echo "ok - module and test modules build clippy-clean (CLIPPY=1)"; else echo "$lint_out" | head -40; count_fail "clippy"; fi
 echo "phase: lint $(( $(date +%s) - t0 ))s"
 
 # 2b'. No reference to C memory without an aliasing argument (scripts/check-c-refs.sh).

@@ -4,7 +4,7 @@
 //! built from the same policy sources as the driver. A module that carries KUnit suites runs
 //! them at every load, prints their KTAP and taints the kernel (`TAINT_TEST`): the driver
 //! users load must not, as C vfio-pci does not. Only the rig builds this module (Kbuild:
-//! `VFIO_RS_KUNIT=1` on a kernel with `CONFIG_KUNIT=y`); loading it runs the suites.
+//! `VFIO_RS_TEST_MODULES=1` on a kernel with `CONFIG_KUNIT=y`); loading it runs the suites.
 
 pub mod policy;
 mod policy_kunit;

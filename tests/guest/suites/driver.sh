@@ -163,6 +163,21 @@ else
 	diff /tmp/modinfo.c /tmp/modinfo.rs | sed 's/^/# /'
 	bad "modinfo of the Rust module differs from C's"
 fi
+# An open that fails after the core's enable (the test driver vfio_pci_open_test.ko: a setup
+# step after vfio_pci_core_enable fails, as C vfio-pci's IGD setup can) leaves the device as it
+# was: the safe layer's guard runs vfio_pci_core_disable, so the PCI enable count comes back.
+if [ -f /rs/vfio_pci_open_test.ko ]; then
+	check "test driver vfio_pci_open_test loads" insmod /rs/vfio_pci_open_test.ko
+	check "the plain NIC binds to it" bind_to $PLAIN vfio-pci-open-test
+	enable0=$(cat $D/$PLAIN/enable)
+	check "an open failing after the enable returns the setup's error (ENOENT), twice" \
+		$T open:$PLAIN=ENOENT open:$PLAIN=ENOENT
+	check "... and leaves the PCI enable count as it was ($enable0 -> $(cat $D/$PLAIN/enable))" \
+		[ "$(cat $D/$PLAIN/enable)" = "$enable0" ]
+	echo $PLAIN > /sys/bus/pci/drivers/vfio-pci-open-test/unbind
+	echo > $D/$PLAIN/driver_override
+	check "test driver unloads" rmmod vfio_pci_open_test
+fi
 check "no kernel warning, oops or lockdep report" no_splat
 dmesg | grep -E 'vfio' | tail -n 30 | sed 's/^/# dmesg: /'
 verdict
