@@ -84,15 +84,33 @@ fi
 # 2b. Style: rustfmt with the kernel's config, and a fresh clippy build with no warning.
 t0=$(date +%s)
 kout=$(cat "$(kernel_record rig)")
-fmt_out=$(rustfmt --check --edition 2021 --config-path "$CACHE/src/linux-source-$KVER/.rustfmt.toml" \
-	src/vfio_pci_main.rs 2>&1)
+rustfmt_kernel() { rustfmt --check --edition 2021 --config-path "$CACHE/src/linux-source-$KVER/.rustfmt.toml" "$@"; }
+# The compile-fail drivers through stdin: their `mod` lines name files only the test's build has.
+fmt_out=$(rustfmt_kernel src/vfio_pci_main.rs src/vfio_pci_kunit.rs src/vfio_pci_open_test.rs 2>&1
+	for f in tests/compile-fail/*.rs; do rustfmt_kernel < "$f" 2>&1 | sed "s|^Diff in .*stdin|Diff in $f|"; done)
 if [ -z "$fmt_out" ]; then PASS=$((PASS + 1)); echo "ok - rustfmt clean"; else echo "$fmt_out" | head -20; count_fail "rustfmt"; fi
-touch src/vfio_pci_main.rs
-lint_out=$(make -s -C "$TOP" KDIR="$kout" CLIPPY=1 modules 2>&1 | grep -E '^(warning|error)' -A6)
-if [ -z "$lint_out" ]; then PASS=$((PASS + 1)); echo "ok - module builds clippy-clean (CLIPPY=1)"; else echo "$lint_out" | head -40; count_fail "clippy"; fi
+touch src/vfio_pci_main.rs src/vfio_pci_kunit.rs src/vfio_pci_open_test.rs
+lint_out=$(make -s -C "$TOP" KDIR="$kout" CLIPPY=1 VFIO_RS_TEST_MODULES=1 modules 2>&1 | grep -E '^(warning|error)' -A6)
+if [ -z "$lint_out" ]; then PASS=$((PASS + 1)); echo "ok - module and test modules build clippy-clean (CLIPPY=1)"; else echo "$lint_out" | head -40; count_fail "clippy"; fi
 echo "phase: lint $(( $(date +%s) - t0 ))s"
 
-# 2c. The check of vfio_pci_core's private struct copy fails closed: a copy with two members
+# 2b'. No reference to C memory without an aliasing argument (scripts/check-c-refs.sh).
+if cr_out=$("$here/check-c-refs.sh" 2>&1); then
+	PASS=$((PASS + 1)); echo "ok - references to C memory: $cr_out (scripts/check-c-refs.sh)"
+else
+	echo "$cr_out" | tail -n 20; count_fail "check-c-refs"
+fi
+
+# 2c. Drivers that get the open protocol wrong must not compile (scripts/compile-fail.sh).
+t0=$(date +%s)
+if cf_out=$("$here/compile-fail.sh" "$kout" 2>&1); then
+	PASS=$((PASS + 1)); echo "ok - wrong drivers do not compile: $(grep -c '^ok' <<<"$cf_out") builds as expected (scripts/compile-fail.sh)"
+else
+	echo "$cf_out" | tail -n 40; count_fail "compile-fail"
+fi
+echo "phase: compile-fail $(( $(date +%s) - t0 ))s"
+
+# 2d. The check of vfio_pci_core's private struct copy fails closed: a copy with two members
 # swapped is refused on the kernel's source and on Debian's BTF, and a tree with neither is
 # refused (host only, seconds; Debian's kernel packages are fetched once, as for its suite).
 t0=$(date +%s)

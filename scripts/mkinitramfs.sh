@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packs the rig's initramfs: static busybox, the guest test scripts, the reference C vfio
-# modules, a C variant driver, this project's module and the upstream selftests.
+# modules, a C variant driver, this project's module (and its test modules) and the upstream
+# selftests.
 # Usage: mkinitramfs.sh KERNEL_BUILD_DIR MODULE.ko SELFTESTS_DIR OUT.cpio.gz
 # RIG_REF="NAME=FILE ...": files the host keeps for the suite (cached reference results),
 # placed at /ref/NAME in the guest.
@@ -34,6 +35,10 @@ else
 	# The C variant driver the token suite binds a VF to (scripts/rig.sh).
 	cp "$(c_variant_of "${RIG_VARIANT:-rig}")/virtio-vfio-pci.ko" "$root/lib/modules/rig/"
 	cp "$module" "$root/rs/"
+	# The test modules, built next to it (scripts/rig.sh), where there are.
+	for t in vfio_pci_kunit vfio_pci_open_test; do
+		if [ -f "$(dirname "$module")/$t.ko" ]; then cp "$(dirname "$module")/$t.ko" "$root/rs/"; fi
+	done
 fi
 chmod +x "$root/init"
 for f in "$selftests"/vfio_*_test; do cp "$f" "$root/selftests/"; done

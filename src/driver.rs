@@ -126,12 +126,11 @@ impl vfio_pci::Driver for VfioPci {
         Ok(VfioPci)
     }
 
-    fn open_device(dev: &Device<Self, vfio_pci::Open>) -> Result {
-        dev.enable()?;
+    fn open_device(dev: vfio_pci::Opening<'_, Self>) -> Result<vfio_pci::Opened<'_>> {
+        let enabled = dev.enable()?;
         // C vfio-pci sets up Intel IGD regions here; this driver does not (see README).
-        // This also counts an open VF in its PF's token (the core's count).
-        dev.finish_enable();
-        Ok(())
+        // Finishing also counts an open VF in its PF's token (the core's count).
+        Ok(enabled.finish_enable())
     }
 
     fn match_name(dev: &Device<Self>, buf: &[u8]) -> Result<bool> {

@@ -53,10 +53,14 @@ c_module_param_info!(
     b"parm=disable_idle_d3:Disable using the PCI D3 low power state for idle, unused devices\0"
 );
 
-/// `enable_sriov`: allow `sriov_numvfs` on PFs bound to the driver.
+/// `enable_sriov`: allow `sriov_numvfs` on PFs bound to the driver. A parameter only with
+/// `CONFIG_PCI_IOV`, as in C (without it the PCI core never calls `sriov_configure`).
 pub(crate) static ENABLE_SRIOV: BoolParam = BoolParam::new(false);
+#[cfg(CONFIG_PCI_IOV)]
 c_module_param!(__param_enable_sriov, c"enable_sriov", bindings::param_ops_bool, 0o644, arg: ENABLE_SRIOV.as_arg());
+#[cfg(CONFIG_PCI_IOV)]
 c_module_param_info!(__parmtype_enable_sriov, b"parmtype=enable_sriov:bool\0");
+#[cfg(CONFIG_PCI_IOV)]
 c_module_param_info!(__parm_enable_sriov, b"parm=enable_sriov:Enable support for SR-IOV configuration.  Enabling SR-IOV on a PF typically requires support of the userspace PF driver, enabling VFs without such support may result in non-functional VFs or PF.\0");
 
 /// `disable_denylist`: bind to denylisted devices too.

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! KUnit tests of the token policy as compiled into the module (the host runs the full
-//! `cargo test` suite; these check the same rules in the kernel build).
+//! KUnit suites of the policy as the kernel build compiles it (the host runs the full `cargo
+//! test` suite; these check the same rules in the kernel build): the VF token rules and the
+//! `ids=` parser. Built only into the test module `vfio_pci_kunit.ko` (see
+//! `vfio_pci_kunit.rs`), never into `vfio_pci.ko`.
 
 #[kernel::macros::kunit_tests(vfio_pci_rs_token)]
 mod tests {
@@ -71,5 +73,52 @@ mod tests {
         );
         assert_eq!(Denial::TokenRequired.errno(), -13);
         assert_eq!(Denial::NotPfOrVf.errno(), -22);
+    }
+}
+
+/// The `ids=` parser.
+#[kernel::macros::kunit_tests(vfio_pci_rs_ids)]
+mod ids_tests {
+    use crate::policy::ids::*;
+
+    const ANY: u32 = PCI_ANY_ID;
+
+    fn id(entry: &[u8]) -> Option<[u32; 6]> {
+        let s = scan_id(entry);
+        (s.fields >= 2).then_some(s.values)
+    }
+
+    #[test]
+    fn fields_and_defaults() {
+        assert_eq!(id(b"8086:10ca"), Some([0x8086, 0x10ca, ANY, ANY, 0, 0]));
+        assert_eq!(id(b"1:2:3:4:5:6"), Some([1, 2, 3, 4, 5, 6]));
+        assert_eq!(id(b"8086"), None);
+        assert_eq!(id(b"zz:10ca"), None);
+    }
+
+    #[test]
+    fn read_as_the_kernel_sscanf_reads() {
+        assert_eq!(
+            id(b"8086:10ca 8086:10cb"),
+            Some([0x8086, 0x10ca, ANY, ANY, 0, 0])
+        );
+        assert_eq!(id(b"8086 :10ca"), None);
+        assert_eq!(id(b"8086:\xa010ca"), Some([0x8086, 0x10ca, ANY, ANY, 0, 0]));
+        assert_eq!(id(b"0x:10ca"), Some([0, 0x10ca, ANY, ANY, 0, 0]));
+        assert_eq!(
+            id(b"123456789:10000000000000000"),
+            Some([0x2345_6789, !0, ANY, ANY, 0, 0])
+        );
+    }
+
+    #[test]
+    fn entries_skip_empty() {
+        let mut it = entries(b",8086:10ca,,zz,");
+        assert_eq!(
+            it.next(),
+            Some(IdEntry::Add([0x8086, 0x10ca, ANY, ANY, 0, 0]))
+        );
+        assert_eq!(it.next(), Some(IdEntry::Invalid(&b"zz"[..])));
+        assert_eq!(it.next(), None);
     }
 }

@@ -12,8 +12,6 @@ mod driver;
 mod ids;
 mod params;
 pub mod policy;
-#[cfg(CONFIG_KUNIT = "y")]
-mod policy_kunit;
 mod sys;
 
 use kernel::prelude::*;

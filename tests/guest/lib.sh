@@ -76,7 +76,7 @@ kselftest_report() {
 # kunit_check SUITE...: one result per KUnit suite, read from the kernel's KUnit output (KTAP
 # in the kernel log): the suite's own result line "ok N SUITE" and its count line
 # "# SUITE: pass:N fail:N skip:N total:N". The last report of each suite counts (every load
-# of a module with KUnit tests runs them).
+# of a module with KUnit suites runs them).
 kunit_check() {
 	dmesg | sed 's/^\[[^]]*\] //' > /tmp/kunit.log
 	for s in "$@"; do

@@ -61,7 +61,9 @@ impl<const N: usize> StringParam<N> {
 
     /// The value as bytes, without the NUL.
     pub(crate) fn value(&'static self) -> &'static [u8] {
-        // SAFETY: by the type invariant nothing writes the buffer once the module runs.
+        // SAFETY: the buffer is a live `'static` array of `N` bytes. Aliasing: by the type
+        // invariant nothing writes it once the module runs (its parameter has permission 0:
+        // no sysfs store), so the shared reference aliases no write.
         let bytes: &[u8; N] = unsafe { &*self.buf.get() };
         let len = bytes.iter().position(|&b| b == 0).unwrap_or(N);
         bytes.get(..len).unwrap_or(&[])

@@ -93,10 +93,12 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     }
 
     /// Opens the device for a user (vfio `open_device`); closing is vfio_pci_core's.
-    fn open_device(dev: &Device<Self, Open>) -> Result {
-        dev.enable()?;
-        dev.finish_enable();
-        Ok(())
+    ///
+    /// The protocol is C's, in the types: [`Opening::enable`] gives an [`Enabled`] guard that
+    /// undoes the enable if dropped (an error after it), and only [`Enabled::finish_enable`]
+    /// makes the [`Opened`] that success needs.
+    fn open_device(dev: Opening<'_, Self>) -> Result<Opened<'_>> {
+        Ok(dev.enable()?.finish_enable())
     }
 
     /// `VFIO_GROUP_GET_DEVICE_FD` string match: `Ok(false)` is "not this device". `buf` is
@@ -152,6 +154,8 @@ impl core::ops::Deref for CoreDevice<Init> {
     type Target = CoreDevice;
     fn deref(&self) -> &CoreDevice {
         // SAFETY: `Ctx` is a zero-sized marker, so both have the core device's layout.
+        // Aliasing: the new reference covers the same `Opaque` core device as `self`, for no
+        // longer.
         // INVARIANT: the `Normal` invariant is part of every context's (it needs no more of
         // the core than the zeroed allocation).
         unsafe { &*ptr::from_ref(self).cast::<CoreDevice>() }
@@ -161,9 +165,12 @@ impl core::ops::Deref for CoreDevice<Init> {
 impl CoreDevice {
     /// The PCI device this vfio device was allocated for.
     pub(crate) fn pdev(&self) -> &pci::Device {
-        // SAFETY: by the type invariant `self.0` is live, its `vdev.dev` is the `dev` of a
-        // `struct pci_dev`, and the reference lives no longer than the callback it was made
-        // for, within the PCI device's binding to the driver.
+        // SAFETY: by the type invariant `self.0` is live and its `vdev.dev` is the `dev` of a
+        // `struct pci_dev`, set before the `init` op and never changed; the reference lives no
+        // longer than the callback it was made for, within the PCI device's binding to the
+        // driver. Aliasing: the one field is read through the raw pointer, no reference to the
+        // core device is made; `pci::Device` wraps the `pci_dev` in `Opaque`, so the shared
+        // reference allows the writes the PCI core and other CPUs make to its fields.
         unsafe {
             let pdev = container_of!((*self.as_raw()).vdev.dev, bindings::pci_dev, dev);
             &*pdev.cast::<pci::Device>()
@@ -181,8 +188,13 @@ impl CoreDevice {
 
     /// Whether the device is an SR-IOV VF.
     pub(crate) fn is_virtfn(&self) -> bool {
-        // SAFETY: `pdev` is a live PCI device; the bitfield is set at enumeration.
-        unsafe { (*self.raw_pdev()).is_virtfn() != 0 }
+        // SAFETY: `raw_pdev` is a live PCI device. Its bitfield word also holds flags other
+        // CPUs change at run time (`msix_enabled`, `is_busmaster`, `state_saved`, ...), so no
+        // `&pci_dev` is made (the generated `is_virtfn()` would take one): the raw accessor
+        // reads the bits through the pointer, as C's `pdev->is_virtfn` loads them. The bit
+        // read is set at enumeration, before the device is visible to drivers, and never
+        // changes.
+        unsafe { bindings::pci_dev::is_virtfn_raw(self.raw_pdev()) != 0 }
     }
 
     /// The VF token of this device, if vfio_pci_core made one: an SR-IOV PF (C:
@@ -191,7 +203,11 @@ impl CoreDevice {
         // INVARIANT: the token lives as long as the borrow of the registered device.
         // SAFETY: the core sets `vf_token` at a PF's registration (NULL before: zeroed
         // allocation) and frees it at unregistration, which no device reference outlives
-        // (`Device::remove`); in between it is a live token, wrapped by `VfToken` as it is.
+        // (`Device::remove`); in between it is a live token. Aliasing: the pointer field is
+        // read through the raw pointer, no reference to the core device (which the core
+        // writes under its own locks) is made, and the field is written only at registration
+        // and unregistration, so the read races with no write; `VfToken` wraps the token in
+        // `Opaque`, so the shared reference allows the writes the core makes to it.
         unsafe { (*self.as_raw()).vf_token.cast::<VfToken>().as_ref() }
     }
 
@@ -199,12 +215,20 @@ impl CoreDevice {
     /// `vdev->sriov_pf_core_dev`, set when the core registers the VF).
     pub(crate) fn pf_vf_token(&self) -> Option<&VfToken> {
         // INVARIANT: the PF's token lives as long as the borrow of this VF (below).
-        // SAFETY: the core sets `sriov_pf_core_dev` when it registers the VF, to a PF that
-        // stays registered (its token live, as in `vf_token`) until this VF is removed:
-        // unregistering the PF first disables SR-IOV, which removes its VFs.
+        // SAFETY: the core sets `sriov_pf_core_dev` when it registers the VF, before any op
+        // can run, to a PF that stays registered (its token live, as in `vf_token`) until
+        // this VF is removed: unregistering the PF first disables SR-IOV, which removes its
+        // VFs. Aliasing: the PF's core device is not ours, other CPUs write it (its own
+        // opens, reset, interrupt state), so no reference to it is made: its one `vf_token`
+        // field is read through the raw pointer, a field written only at the PF's
+        // registration and unregistration, which this VF's life lies between. The token is
+        // lent as the `Opaque` `VfToken`, which allows the core's writes under its mutex.
         unsafe {
-            let pf = (*self.as_raw()).sriov_pf_core_dev.as_ref()?;
-            pf.vf_token.cast::<VfToken>().as_ref()
+            let pf = (*self.as_raw()).sriov_pf_core_dev;
+            if pf.is_null() {
+                return None;
+            }
+            (*pf).vf_token.cast::<VfToken>().as_ref()
         }
     }
 
@@ -277,16 +301,18 @@ pub(crate) struct VfTokenGuard<'a> {
 impl VfTokenGuard<'_> {
     /// The token's UUID.
     pub(crate) fn uuid(&mut self) -> &mut Uuid {
-        // SAFETY: by the type invariant the mutex, which guards `uuid` in the core too, is held
-        // for as long as the borrow; `Uuid` has the size and alignment of `uuid_t` (asserted
-        // above).
+        // SAFETY: `Uuid` has the size and alignment of `uuid_t` (asserted above), and the
+        // token is live (type invariant). Aliasing: this thread holds the mutex for as long as
+        // the borrow (of the guard, exclusive), and the core reads and writes `uuid` only
+        // under that mutex, so nothing else accesses the field while the `&mut` lives; only
+        // the field is borrowed, not the token (its `users` and lock stay the core's).
         unsafe { &mut *(&raw mut (*self.token.0.get()).uuid).cast::<Uuid>() }
     }
 
     /// How many of the PF's VFs are open: the core's count.
     pub(crate) fn users(&self) -> i32 {
         // SAFETY: by the type invariant the mutex, which guards `users` in the core too, is
-        // held.
+        // held: the field, read by value through the raw pointer, is not written meanwhile.
         unsafe { (*self.token.0.get()).users }
     }
 }
@@ -327,6 +353,7 @@ macro_rules! deref_to_normal {
             type Target = Device<T>;
             fn deref(&self) -> &Device<T> {
                 // SAFETY: `Ctx` is a zero-sized marker, so both have the same layout.
+                // Aliasing: the same allocation as `self` (its core `Opaque`), for no longer.
                 // INVARIANT: the `Normal` invariant is part of every context's.
                 unsafe { &*ptr::from_ref(self).cast::<Device<T>>() }
             }
@@ -341,7 +368,10 @@ impl<T: Driver, Ctx: DeviceContext> Device<T, Ctx> {
     /// `vdev` is the `vfio_device` of a live allocation made by `probe` with this `T`, whose
     /// data is initialised (any op after `init` succeeded), and the caller is in `Ctx`.
     unsafe fn from_vdev<'a>(vdev: *mut raw::vfio_device) -> &'a Self {
-        // SAFETY: `vdev` is at offset 0 of `Device<T>`.
+        // SAFETY: `vdev` is at offset 0 of a live `Device<T>`. Aliasing: the shared reference
+        // covers the core device, which vfio and other CPUs write, only through
+        // `CoreDevice`'s `Opaque`; the rest is the driver's `T`, which is `Sync` and written
+        // only through its own interior mutability.
         // INVARIANT: by the function's contract.
         unsafe { &*vdev.cast::<Self>() }
     }
@@ -353,26 +383,101 @@ impl<T: Driver, Ctx: DeviceContext> Device<T, Ctx> {
     /// `pdev` is bound to the PCI driver registered for `T` (its drvdata is our `Device<T>`,
     /// see `probe`), and the caller is in `Ctx`.
     pub(super) unsafe fn from_bound<'a>(pdev: *mut bindings::pci_dev) -> &'a Self {
-        // SAFETY: by contract drvdata is the core device, i.e. our `Device<T>`.
+        // SAFETY: by contract drvdata is the core device, i.e. our live `Device<T>`. Aliasing:
+        // the shared reference covers its core part only through `Opaque` (vfio and other
+        // CPUs write it), and `T` is `Sync`; the `pci_dev` is only reached through the raw
+        // pointer.
         // INVARIANT: by the function's contract.
         unsafe { &*bindings::dev_get_drvdata(&raw mut (*pdev).dev).cast::<Self>() }
     }
 }
 
-impl<T: Driver> Device<T, Open> {
-    /// `vfio_pci_core_enable`: the first step of `open_device`.
-    pub(crate) fn enable(&self) -> Result {
-        // SAFETY: by the type invariant (`Open`) vfio holds the device set's lock.
-        to_result(unsafe { raw::vfio_pci_core_enable(self.core.as_raw()) })
-    }
+/// The device in vfio's `open_device` op, before the core's enable: the op's one handle,
+/// consumed by [`Opening::enable`], so the core is enabled at most once per open.
+///
+/// # Invariants
+///
+/// `dev` is in the `Open` context (vfio holds the device set's lock for `'a`), the core is not
+/// enabled for this open, and `Opening` is made once per call of the op (by the op's
+/// trampoline only).
+pub(crate) struct Opening<'a, T: Driver> {
+    dev: &'a Device<T, Open>,
+    _brand: Brand<'a>,
+}
 
-    /// `vfio_pci_core_finish_enable`: the last step of `open_device`, after `enable`.
-    pub(crate) fn finish_enable(&self) {
-        // SAFETY: by the type invariant (`Open`) vfio holds the device set's lock, all the core
-        // requires.
-        unsafe { raw::vfio_pci_core_finish_enable(self.core.as_raw()) }
+/// Ties a value to one call of `open_device`: invariant in `'a`, so an [`Opened`] of one call
+/// cannot stand for another.
+type Brand<'a> = PhantomData<fn(&'a ()) -> &'a ()>;
+
+impl<'a, T: Driver> Opening<'a, T> {
+    /// `vfio_pci_core_enable`: the first step of `open_device`. The guard disables the core
+    /// again when dropped, unless [`Enabled::finish_enable`] consumes it.
+    pub(crate) fn enable(self) -> Result<Enabled<'a, T>> {
+        // SAFETY: by the type invariant vfio holds the device set's lock, and the core is not
+        // enabled for this open (`self` is consumed: it cannot enable twice).
+        to_result(unsafe { raw::vfio_pci_core_enable(self.dev.core.as_raw()) })?;
+        // INVARIANT: enabled just above, under the lock held for `'a`.
+        Ok(Enabled {
+            dev: self.dev,
+            _brand: PhantomData,
+        })
     }
 }
+
+impl<T: Driver> core::ops::Deref for Opening<'_, T> {
+    type Target = Device<T>;
+    fn deref(&self) -> &Device<T> {
+        self.dev
+    }
+}
+
+/// The core enabled by [`Opening::enable`], not yet finished: dropping it runs
+/// `vfio_pci_core_disable`, as C's `open_device` does on an error after the enable (C
+/// vfio-pci's IGD setup), so an error return cannot leak the enable count and the runtime-PM
+/// reference.
+///
+/// # Invariants
+///
+/// `vfio_pci_core_enable` succeeded on `dev` in this open, and vfio holds the device set's
+/// lock for `'a`; neither `vfio_pci_core_finish_enable` nor `vfio_pci_core_disable` ran since.
+#[must_use = "dropping it disables the device again; finish the open with `finish_enable`"]
+pub(crate) struct Enabled<'a, T: Driver> {
+    dev: &'a Device<T, Open>,
+    _brand: Brand<'a>,
+}
+
+impl<'a, T: Driver> Enabled<'a, T> {
+    /// `vfio_pci_core_finish_enable`: the last step of `open_device`; the proof of it is what
+    /// the op returns.
+    pub(crate) fn finish_enable(self) -> Opened<'a> {
+        // SAFETY: by the type invariant the core is enabled and not finished, and vfio holds
+        // the device set's lock, all the core requires.
+        unsafe { raw::vfio_pci_core_finish_enable(self.dev.core.as_raw()) };
+        // Finished: the device is open, and `vfio_pci_core_close_device` will disable it.
+        core::mem::forget(self);
+        Opened(PhantomData)
+    }
+}
+
+impl<T: Driver> core::ops::Deref for Enabled<'_, T> {
+    type Target = Device<T>;
+    fn deref(&self) -> &Device<T> {
+        self.dev
+    }
+}
+
+impl<T: Driver> Drop for Enabled<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant the core was enabled in this open and not finished nor
+        // disabled since, and vfio still holds the device set's lock (`'a` is within the op).
+        unsafe { raw::vfio_pci_core_disable(self.dev.core.as_raw()) };
+    }
+}
+
+/// The proof that an `open_device` op ran `vfio_pci_core_finish_enable`: only
+/// [`Enabled::finish_enable`] makes one (its field is private), and its lifetime is that one
+/// call's, so the op can succeed only by finishing the enable it began.
+pub(crate) struct Opened<'a>(Brand<'a>);
 
 impl<T: Driver> Device<T, Core> {
     /// `vfio_pci_core_sriov_configure`.
@@ -540,8 +645,9 @@ impl<T: Driver> Ops<T> {
     unsafe extern "C" fn init(vdev: *mut raw::vfio_device) -> c_int {
         // vfio calls `init` on a zeroed allocation of `Device<T>` (see `probe`).
         let dev = vdev.cast::<Device<T>>();
-        // SAFETY: `core` is the first field of the allocation; `CoreDevice<Init>` is a
-        // transparent wrapper of the core device.
+        // SAFETY: `core` is the first field of the allocation. Aliasing: `CoreDevice<Init>` is
+        // a transparent `Opaque` wrapper of the core device, so the shared reference allows
+        // the writes `set_behaviour` and the core make to it.
         // INVARIANT: vfio set `vdev.dev` and shares the device with no one before `init`.
         let core = unsafe { &*(&raw const (*dev).core).cast::<CoreDevice<Init>>() };
         from_result(|| {
@@ -578,7 +684,13 @@ impl<T: Driver> Ops<T> {
     unsafe extern "C" fn open_device(vdev: *mut raw::vfio_device) -> c_int {
         // SAFETY: an op after `init`; vfio calls it with the device set's lock held.
         let dev = unsafe { Device::<T, Open>::from_vdev(vdev) };
-        from_result(|| T::open_device(dev).map(|()| 0))
+        // INVARIANT: vfio calls `open_device` only for the first open of the device (no other
+        // open enabled the core) with the lock held for the whole call; one `Opening` per call.
+        let dev = Opening {
+            dev,
+            _brand: PhantomData,
+        };
+        from_result(|| T::open_device(dev).map(|_: Opened<'_>| 0))
     }
 
     /// # Safety
@@ -601,9 +713,16 @@ impl<T: Driver> Ops<T> {
     ) -> c_int {
         // SAFETY: an op after `init`.
         let dev = unsafe { Device::<T, Normal>::from_vdev(vdev) };
-        // SAFETY: vfio passes NULL or a UUID it owns for the duration of the call.
-        let token = unsafe { uuid.as_ref() }.map(|u| &u.b);
-        from_result(|| T::match_token(dev, token).map(|()| 0))
+        // Copied: the driver gets no reference to C memory.
+        let token = if uuid.is_null() {
+            None
+        } else {
+            // SAFETY: not NULL, so vfio passes its own copy of the user's UUID (a local of its
+            // caller, `vfio_df_check_token` or `vfio_pci_core_match`), live for the duration of
+            // the call; its bytes are read by value through the raw pointer.
+            Some(unsafe { (*uuid).b })
+        };
+        from_result(|| T::match_token(dev, token.as_ref()).map(|()| 0))
     }
 
     /// # Safety

@@ -1,12 +1,37 @@
-# The Rust driver in the rig: module parameters, binding, SR-IOV, the VF token on the group
-# path, the upstream SR-IOV uapi selftest (unmodified), and the module's KUnit tests.
+# The Rust driver in the rig: taint flags at load against C's, module parameters, binding,
+# SR-IOV, the VF token on the group path, the upstream SR-IOV uapi selftest (unmodified), and
+# the KUnit suites (the test module vfio_pci_kunit.ko).
 . /tests/lib.sh
 check_rig
 T=/selftests/vf_token_tool
 U1=52ac9bff-3a88-4fbd-901a-0d767c3b6c97
 U2=88594674-90a0-47a9-aea8-9d9b352ac08a
 
+# Loading the driver changes no taint flag that C vfio-pci's load leaves alone, and prints no
+# KTAP: on a kernel with KUnit (the rig's), a module that carries KUnit suites runs them at
+# every load and taints the kernel (TAINT_TEST), which C vfio-pci does not. Ours differs from
+# C's by O (TAINT_OOT_MODULE) alone, which every module built outside the kernel tree gets.
+# The kernel's own KUnit suites (built in) would set TAINT_TEST at boot: run-vm.sh boots this
+# suite with kunit.filter_glob=vfio_pci_rs*, which leaves only ours to run.
+TAINT_OOT_MODULE=4096 TAINT_TEST=262144
+load_core
+taint0=$(cat /proc/sys/kernel/tainted)
+check "no KUnit suite ran before the loads (TAINT_TEST clear: $taint0)" [ $((taint0 & TAINT_TEST)) = 0 ]
+load_c_vfio_pci && taint_c=$(cat /proc/sys/kernel/tainted) && rmmod vfio_pci
+n=$(dmesg | wc -l)
 check "Rust vfio_pci loads" load_rs_vfio_pci
+taint_rs=$(cat /proc/sys/kernel/tainted)
+check "loading C vfio-pci leaves the taint flags as they were ($taint0 -> ${taint_c:-C not loaded})" \
+	[ "${taint_c:-}" = "$taint0" ]
+check "loading the Rust vfio_pci leaves them as C does but for O, out-of-tree ($taint0 -> $taint_rs)" \
+	[ $((taint_rs & ~TAINT_OOT_MODULE)) = "$taint0" ]
+check "loading the Rust vfio_pci prints no KTAP (no KUnit suite in the driver)" \
+	sh -c "! dmesg | tail -n +$((n + 1)) | grep -qE 'KTAP version|# Subtest:|ok [0-9]+ vfio_pci_rs'"
+# The KUnit suites are in the test module.
+if [ -f /rs/vfio_pci_kunit.ko ]; then
+	check "KUnit test module vfio_pci_kunit loads" insmod /rs/vfio_pci_kunit.ko
+	check "KUnit test module unloads" rmmod vfio_pci_kunit
+fi
 kunit_check vfio_pci_rs_token vfio_pci_rs_ids
 for p in nointxmask:644 disable_idle_d3:644 enable_sriov:644 disable_denylist:444; do
 	check "parameter ${p%:*} in sysfs, mode ${p#*:}" sh -c "[ \"\$(stat -c %a $P/${p%:*})\" = ${p#*:} ]"
@@ -90,7 +115,7 @@ IDS_A="8086:10ca 8086:10cb,8086 :10d3,8086: 10ca,8086:${TAB}10cb,123456789:abcde
 IDS_B="8086:${NBSP}10d3,${NBSP}zz,${TAB}x,8086:10ca:,8086:1:2:3:4:${NBSP}0x,00000000000000000000000000000000008086:1,1:200000000000000000000000000000abcd:5, 1af4 : 1000"
 echo > /sys/bus/pci/devices/$PF/driver_override
 # ids_load RUN SET LOADER VALUE: loads with ids=VALUE; keeps the vfio log lines of the load
-# (not the module's KUnit report) and the drivers of the rig's devices in /tmp/ids.RUN.SET.
+# and the drivers of the rig's devices in /tmp/ids.RUN.SET.
 ids_load() {
 	: > /tmp/ids.$1.$2
 	n=$(dmesg | wc -l)
@@ -137,6 +162,21 @@ if cmp -s /tmp/modinfo.c /tmp/modinfo.rs; then
 else
 	diff /tmp/modinfo.c /tmp/modinfo.rs | sed 's/^/# /'
 	bad "modinfo of the Rust module differs from C's"
+fi
+# An open that fails after the core's enable (the test driver vfio_pci_open_test.ko: a setup
+# step after vfio_pci_core_enable fails, as C vfio-pci's IGD setup can) leaves the device as it
+# was: the safe layer's guard runs vfio_pci_core_disable, so the PCI enable count comes back.
+if [ -f /rs/vfio_pci_open_test.ko ]; then
+	check "test driver vfio_pci_open_test loads" insmod /rs/vfio_pci_open_test.ko
+	check "the plain NIC binds to it" bind_to $PLAIN vfio-pci-open-test
+	enable0=$(cat $D/$PLAIN/enable)
+	check "an open failing after the enable returns the setup's error (ENOENT), twice" \
+		$T open:$PLAIN=ENOENT open:$PLAIN=ENOENT
+	check "... and leaves the PCI enable count as it was ($enable0 -> $(cat $D/$PLAIN/enable))" \
+		[ "$(cat $D/$PLAIN/enable)" = "$enable0" ]
+	echo $PLAIN > /sys/bus/pci/drivers/vfio-pci-open-test/unbind
+	echo > $D/$PLAIN/driver_override
+	check "test driver unloads" rmmod vfio_pci_open_test
 fi
 check "no kernel warning, oops or lockdep report" no_splat
 dmesg | grep -E 'vfio' | tail -n 30 | sed 's/^/# dmesg: /'

@@ -95,6 +95,8 @@ impl<T: Driver> Registration<T> {
         _id: *const bindings::pci_device_id,
     ) -> c_int {
         // SAFETY: the PCI core passes a valid device being probed, under its device lock.
+        // Aliasing: `pci::Device` wraps the `pci_dev` in `Opaque`, so the shared reference
+        // allows the writes the PCI core and other CPUs make to it.
         // INVARIANT: so the reference, which cannot leave this call, is in the `Core` context.
         let pci_dev = unsafe { &*pdev.cast::<pci::Device<device::Core<'_>>>() };
         from_result(|| {
