@@ -136,6 +136,27 @@ check_rig() {
 	[ -e /sys/bus/pci/devices/$PLAIN ] || die "plain NIC not at $PLAIN"
 	[ "$(cat /sys/bus/pci/devices/$PF/sriov_totalvfs)" = 7 ] || die "igb PF has no 7 VFs (sriov_totalvfs: $(cat /sys/bus/pci/devices/$PF/sriov_totalvfs 2>&1))"
 }
+# vfio_holders: the processes that hold a vfio or iommufd file (an fd or a mapping of one).
+vfio_holders() {
+	for p in /proc/[0-9]*; do
+		if ls -l "$p/fd/" 2>/dev/null | grep -qE -- '-> (/dev/vfio/|/dev/iommu|anon_inode:\[vfio)' ||
+			grep -qE 'vfio-device|/dev/vfio/' "$p/maps" 2>/dev/null; then
+			echo "${p#/proc/}:$(cat "$p/comm" 2>/dev/null):$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "$p/status" 2>/dev/null)"
+		fi
+	done
+}
+# wait_vfio_idle SECONDS: waits until no process holds a vfio or iommufd file. A kselftest
+# killed at its harness's time-out is not waited for (kselftest_harness.h: SIGKILL, then
+# waitpid WNOHANG): it may still be tearing down its DMA mappings, holding the group, when
+# the next program starts. Fails, naming the holders, after SECONDS.
+wait_vfio_idle() {
+	wv_n=0
+	while wv_h=$(vfio_holders) && [ -n "$wv_h" ]; do
+		[ "$wv_n" -ge "$1" ] && { echo "# vfio files still held after $1 s by:" $wv_h; return 1; }
+		sleep 1; wv_n=$((wv_n + 1))
+	done
+	[ "$wv_n" = 0 ] || echo "# waited ${wv_n}s for vfio files to be released"
+}
 # No WARN, BUG, oops or lockdep report in the kernel log.
 no_splat() { ! dmesg | grep -qE 'WARNING:|BUG:|Oops|Call Trace|possible circular locking|inconsistent lock state|possible recursive locking'; }
 # run_timed SECONDS CMD...: runs CMD; if it is still running after SECONDS, prints to the

@@ -21,6 +21,8 @@ run_all() {
 	: > /tmp/res.$label
 	bash /selftests/scripts/setup.sh $PF > /tmp/setup.$label 2>&1 || { sed "s/^/# /" /tmp/setup.$label; bad "$label: upstream setup.sh $PF"; return; }
 	for t in $TESTS; do
+		# Each program, and each driver, starts with the device free (lib.sh, wait_vfio_idle).
+		wait_vfio_idle 300 || bad "$label: the device is still held before $t"
 		t0=$(date +%s)
 		kselftest "$label: $t" 900 /tmp/$t.$label bash /selftests/scripts/run.sh /selftests/$t
 		echo "# $label: $t took $(( $(date +%s) - t0 ))s"
@@ -28,6 +30,7 @@ run_all() {
 		p=$(kselftest_count pass) s=$(kselftest_count skip) f=$(kselftest_count fail)
 		echo "$t $st ${p:-0} ${s:-0} ${f:-0}" >> /tmp/res.$label
 	done
+	wait_vfio_idle 300 || bad "$label: the device is still held after the last test"
 	bash /selftests/scripts/cleanup.sh > /dev/null 2>&1
 }
 
