@@ -45,7 +45,8 @@ if [ -f "$core_c" ]; then
 fi
 
 # 2. The BTF: the ko (uncompressed into $kofile) and its base.
-has_btf() { readelf -S -W "$1" 2>/dev/null | grep -q ' \.BTF '; }
+# grep reads to the end: with pipefail, grep -q could leave readelf to die of SIGPIPE.
+has_btf() { readelf -S -W "$1" 2>/dev/null | grep ' \.BTF ' >/dev/null; }
 ko='' kofile=''
 if [ -f "$kdir/drivers/vfio/pci/vfio-pci-core.ko" ]; then
 	ko=$kdir/drivers/vfio/pci/vfio-pci-core.ko kofile=$ko
