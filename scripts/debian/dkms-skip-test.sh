@@ -13,20 +13,10 @@
 #     line names the rustc to install and where from;
 # and after each step `dpkg --audit` is empty and apt/dpkg/the hook exited 0.
 # Prints "ok - ..." / "not ok - ..." per check; exits non-zero when one fails. About 2-4 min.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=scripts/debian/lib.sh
-. "$here/lib.sh"
+set -uo pipefail
 
-root=$("$here/chroot.sh")
-kdir=$("$here/tree.sh")
-deb=$("$here/mkdeb.sh")
-DEB_OVERLAY=$(mktemp -d "$DEBDIR/overlay.XXXXXX")
-export DEB_OVERLAY
-trap 'rm -rf "$DEB_OVERLAY"' EXIT
-
-# shellcheck disable=SC2016 # expanded in the chroot
-in_chroot "$root" /bin/bash -uc '
+# The steps, run inside the chroot (this checkout is mounted there at the same path).
+in_chroot_steps() { # KREL TREE PKGDIR DEB
 	krel=$1 tree=$2 pkg=$3 deb=$4
 	export DEBIAN_FRONTEND=noninteractive
 	failed=0 log=/tmp/step.log
@@ -43,7 +33,7 @@ in_chroot "$root" /bin/bash -uc '
 	said() {
 		local lines
 		lines=$(grep "^vfio-pci-rs: not built for" "$log" | sort -u)
-		echo "$lines" | sed "s/^/   | /"
+		printf "   | %s\n" "${lines:-(none)}"
 		echo "   (printed $(grep -c "^vfio-pci-rs: not built for" "$log") times)"
 		if [ "$(echo "$lines" | grep -c .)" = 1 ] && echo "$lines" | grep -qF -- "$1"; then
 			ok "$2: one line, saying why"
@@ -54,7 +44,7 @@ in_chroot "$root" /bin/bash -uc '
 	# The headers package's own hook, as its postinst runs it.
 	hook() { run-parts --report --exit-on-error --arg="$1" /etc/kernel/header_postinst.d >"$log" 2>&1; }
 
-	step "1. Debian'"'"'s $krel headers and modules, no linux-source; dpkg -i $(basename "$deb")"
+	step "1. Debian's $krel headers and modules, no linux-source; dpkg -i $(basename "$deb")"
 	apt-get -qq update
 	apt-get install -y -qq --no-install-recommends "$pkg/linux-headers-$krel"/*.deb \
 		"$pkg"/linux-headers-*-common/*.deb "$pkg"/linux-kbuild-*/*.deb \
@@ -75,9 +65,13 @@ in_chroot "$root" /bin/bash -uc '
 	else notok "not installed for $krel"; cat "$log"; fi
 	modinfo -k "$krel" -F filename vfio_pci
 
-	step "3. apt install trixie'"'"'s linux-headers-amd64 (no CONFIG_RUST)"
+	step "3. apt install trixie's linux-headers-amd64 (no CONFIG_RUST)"
 	s=0; apt-get install -y --no-install-recommends linux-headers-amd64 >"$log" 2>&1 || s=$?
-	old=$(ls /lib/modules | grep -v "^$krel$" | head -n1)
+	old=
+	for d in /lib/modules/*/build; do
+		d=${d%/build} d=${d##*/}
+		[ "$d" = "$krel" ] || old=$d
+	done
 	echo "   kernel: $old, CONFIG_RUST: $(grep -c "^CONFIG_RUST=y" "/lib/modules/$old/build/.config")"
 	clean $s "apt install linux-headers-$old"
 	said "not built for $old, its C vfio-pci stays: the kernel has no Rust support" "kernel without Rust"
@@ -85,7 +79,7 @@ in_chroot "$root" /bin/bash -uc '
 	s=0; hook "$old" || s=$?
 	clean $s "the headers hook again for $old"
 
-	# A kernel copied from 7.3.4'"'"'s headers, its .config edited by SED (its own release, its
+	# A kernel copied from 7.3.4's headers, its .config edited by SED (its own release, its
 	# own "Rust metadata" so that only the toolchain is in question).
 	fake() { # RELEASE SED
 		local d=/usr/src/linux-headers-$1
@@ -100,7 +94,7 @@ in_chroot "$root" /bin/bash -uc '
 	s=0; hook 7.2.13+fake14-amd64 || s=$?
 	clean $s "hook for 7.2.13+fake14-amd64"
 	said "built with rustc 1.97.1, this system has rustc 1.85.1. Install rustc 1.97.1" "newer rustc"
-	step "4b. a kernel built with trixie'"'"'s rustc 1.85.1, another rustc (1.97.1) installed"
+	step "4b. a kernel built with trixie's rustc 1.85.1, another rustc (1.97.1) installed"
 	fake 7.3.4+fake13-amd64 ""
 	mv /usr/bin/rustc /usr/bin/rustc.real
 	printf "#!/bin/sh\necho \"rustc 1.97.1 (e8c8e3f3b 2026-08-20) (built from a source tarball)\"\n" >/usr/bin/rustc
@@ -113,5 +107,24 @@ in_chroot "$root" /bin/bash -uc '
 		"older rustc, named with its suite"
 
 	step "dkms status"; dkms status
-	exit $failed
-' dkms-skip-test "$DEB_KREL" "$kdir" "$DEBDIR/pkg" "$deb"
+	return $failed
+}
+if [ "${1:-}" = --in-chroot ]; then
+	shift
+	in_chroot_steps "$@"
+	exit
+fi
+
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/debian/lib.sh
+. "$here/lib.sh"
+
+root=$("$here/chroot.sh")
+tree=$("$here/tree.sh")
+deb=$("$here/mkdeb.sh")
+DEB_OVERLAY=$(mktemp -d "$DEBDIR/overlay.XXXXXX")
+export DEB_OVERLAY
+trap 'rm -rf "$DEB_OVERLAY"' EXIT
+
+in_chroot "$root" /bin/bash "$here/${0##*/}" --in-chroot "$DEB_KREL" "$tree" "$DEBDIR/pkg" "$deb"
