@@ -106,6 +106,18 @@ in_chroot_steps() { # KREL TREE PKGDIR DEB
 	said "built with rustc 1.85.1, this system has rustc 1.97.1. Install rustc $v from trixie, and rust-src" \
 		"older rustc, named with its suite"
 
+	step "5. a kernel that passes those checks but whose vfio_pci_core layout nothing shows (no source, no module BTF)"
+	fake 7.3.4+fake13b-amd64 ""
+	s=0; hook 7.3.4+fake13b-amd64 || s=$?
+	clean $s "hook for 7.3.4+fake13b-amd64"
+	grep -E "pre_build|skipped" "$log" | sed "s/^/   | /"
+	if grep -q "Autoinstall on 7.3.4+fake13b-amd64 was skipped" "$log" &&
+		grep -q "cannot verify struct vfio_pci_vf_token" /var/lib/dkms/vfio-pci-rs/*/build/make.log; then
+		ok "PRE_BUILD's exit 77: skipped, the reason in make.log"
+	else
+		notok "PRE_BUILD did not skip"; cat "$log"
+	fi
+
 	step "dkms status"; dkms status
 	return $failed
 }
