@@ -22,7 +22,7 @@ mkdir -p "$src/scripts" "$pkg/DEBIAN" "$pkg/etc/depmod.d" "$pkg/usr/sbin" \
 git -C "$TOP" ls-files -co --exclude-standard -- Kbuild Makefile src |
 	while IFS= read -r f; do install -D -m 644 "$TOP/$f" "$src/$f"; done
 install -m 755 "$TOP/scripts/gen-vfio-bindings.sh" "$TOP/scripts/check-private-layout.sh" \
-	"$TOP/scripts/dkms-make.sh" "$src/scripts/"
+	"$TOP/scripts/dkms-make.sh" "$TOP/scripts/dkms-check.sh" "$TOP/scripts/dkms-pre-build.sh" "$src/scripts/"
 sed "s/@VERSION@/$ver/" "$TOP/dkms.conf" >"$src/dkms.conf"
 install -m 755 "$here/prepare-tree.sh" "$pkg/usr/share/$name/prepare-tree.sh"
 install -m 755 "$here/vfio-pci-rs-prepare-tree" "$pkg/usr/sbin/vfio-pci-rs-prepare-tree"
@@ -39,7 +39,7 @@ Architecture: all
 Section: kernel
 Priority: optional
 Maintainer: vfio-pci-rs developers <root@localhost>
-Depends: dkms (>= 3.0.4), rustc, rust-src, bindgen, libclang-dev, make, flex, bison, bc,
+Depends: dkms (>= 3.1.5), rustc, rust-src, bindgen, libclang-dev, make, flex, bison, bc,
  libelf-dev, libssl-dev, dwarves, binutils, openssl, xz-utils, kmod, python3
 Recommends: linux-source-7.3
 Installed-Size: $(du -sk "$pkg" | cut -f1)
