@@ -11,7 +11,9 @@
  *   windows       every site printed again in each new window: 3 windows at least, their
  *                 first lines 4.5 s apart at least (the interval is 5 s)
  *   suppressed    one "vfio_pci_core_match_token_uuid: N callbacks suppressed" line per window
- *                 that followed a window with drops: per site, one per window but its first
+ *                 that followed a window with drops: a full window (BURST lines) while the
+ *                 threads were refusing, maybe one that began as they stopped; none after a
+ *                 window of fewer lines
  *   conservation  every refusal was either printed or counted in one of those N
  * The end of the refusals is marked in the kernel log ("vfio_log_limit: refusals end"), so
  * that windows are placed on the log's own clock. Prints "CHECK <name> 0" or
@@ -157,7 +159,7 @@ static int check(const char *name, bool ok)
 int main(int argc, char **argv)
 {
 	bool burst = true, windows = true;
-	long refused = 0, opened = 0, lines = 0, expect_suppressed = 0;
+	long refused = 0, opened = 0, lines = 0, min_suppressed = 0, max_suppressed = 0;
 	pthread_t tids[MAX_SITES * 16];
 	int nthreads = 0, threads, kmsg, mark, held = -1, a, i, t, fails = 0;
 	double seconds;
@@ -247,7 +249,19 @@ int main(int argc, char **argv)
 			size[nw - 1]++;
 		}
 		lines += k->n;
-		expect_suppressed += nw - 1;
+		/*
+		 * A window is followed by a "suppressed" line when it dropped calls: one with
+		 * fewer than BURST lines dropped none; a full one dropped some while the threads
+		 * were refusing (thousands of calls a window), and may not have when it began as
+		 * they stopped (it may have got exactly BURST calls).
+		 */
+		for (w = 0; w + 1 < nw; w++) {
+			if (size[w] != BURST)
+				continue;
+			max_suppressed++;
+			if (start[w] < refusals_end - 0.1)
+				min_suppressed++;
+		}
 		printf("line \"%s\": %d lines, windows", k->text, k->n);
 		for (w = 0; w < nw; w++)
 			printf(" %d@+%.2fs", size[w], start[w] - start[0]);
@@ -269,7 +283,8 @@ int main(int argc, char **argv)
 	fails += check("sites", nkeys == nsites && !opened && !overflow && refusals_end >= 0);
 	fails += check("burst", nkeys && burst);
 	fails += check("windows", nkeys && windows);
-	fails += check("suppressed", suppressed_lines == expect_suppressed);
+	fails += check("suppressed", suppressed_lines >= min_suppressed &&
+				     suppressed_lines <= max_suppressed);
 	fails += check("conservation", refused == lines + suppressed_sum);
 	return fails;
 }
