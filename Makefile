@@ -4,6 +4,7 @@
 #   make rig             setup + rig kernel (cached) + module + selftests
 #   make demo            boot the rig VM and show the VF token flow
 #   make check           every test; ends with "N passed, N failed"
+#   make check-kernels   the debian suite on every Debian kernel with Rust (KERNELS="sid-7.2-rt ...")
 #   make bench           Rust driver vs C vfio-pci in one VM boot: table, results/*.json, *.png
 #   make stress          races, teardown, fault injection, hostile input on the debug kernel
 #   make deb             the Debian package vfio-pci-rs-dkms (dist/*.deb)
@@ -28,7 +29,7 @@ kbuild_args += $(if $(kernel_cc),CC=$(kernel_cc))
 endif
 endif
 
-.PHONY: all modules clean rig demo check clippy bench stress deb
+.PHONY: all modules clean rig demo check check-kernels clippy bench stress deb
 all modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(kbuild_args) modules
 
@@ -46,6 +47,9 @@ demo:
 
 check:
 	scripts/check.sh
+
+check-kernels:
+	scripts/check-kernels.sh $(KERNELS)
 
 bench:
 	scripts/bench.sh

@@ -7,7 +7,7 @@
 # Lane A builds the debug kernel (niced, from the start: it takes the cycles the serial steps
 # leave idle) and boots the stress suite on it; lane B boots the suites on the rig kernel.
 # Both then take the remaining suites from one queue, longest first.
-# RIG_SUITES="selfcheck driver token stress upstream debian clients" picks suites; RIG_C_REF=run ignores the
+# RIG_SUITES="selfcheck driver token stress upstream debian debian-sid clients" picks suites; RIG_C_REF=run ignores the
 # cached C reference results of the upstream suite (see upstream_job).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +21,7 @@ PASS=0; FAIL=0; SKIP=0
 t_start=$(date +%s)
 failed=()
 count_fail() { FAIL=$((FAIL + 1)); failed+=("$1"); }
-suites=" ${RIG_SUITES:-selfcheck driver token stress upstream debian clients} "
+suites=" ${RIG_SUITES:-selfcheck driver token stress upstream debian debian-sid clients} "
 timeout=${RIG_SUITE_TIMEOUT:-2400}
 # The upstream suite runs on the guest's instruction clock (run-vm.sh), about 1.8x slower: twice
 # the time.
@@ -159,14 +159,15 @@ upstream_ref_key() { # TESTS
 		qemu-system-x86_64 --version
 	} 2>&1 | sed "s|$TOP/||" | sha256sum | cut -c1-16
 }
-upstream_job() { # NAME TESTS(comma-separated)
-	local name=$1 tests=$2 ref n
-	ref=$CACHE/ref/upstream-c-$(upstream_ref_key "$tests").res
+upstream_job() { # NAME TESTS(comma-separated) [VARIANTS(comma-separated)]
+	local name=$1 tests=$2 variants=${3:-} ref n append
+	append="rig.tests=$tests${variants:+ rig.variants=$variants}"
+	ref=$CACHE/ref/upstream-c-$(upstream_ref_key "$append").res
 	if [ -s "$ref" ] && [ "${RIG_C_REF:-cache}" != run ]; then
-		vm_job "$name" upstream rig "rig.tests=$tests" "upstream-c.res=$ref"
+		vm_job "$name" upstream rig "$append" "upstream-c.res=$ref"
 		return
 	fi
-	vm_job "$name" upstream rig "rig.tests=$tests"
+	vm_job "$name" upstream rig "$append"
 	mkdir -p "$CACHE/ref"
 	grep -a '^UPSTREAM-C-RES ' "$CACHE/logs/$name.log" | cut -d' ' -f2- > "$ref.tmp"
 	n=$(tr , '\n' <<<"$tests" | wc -l)
@@ -177,19 +178,42 @@ upstream_job() { # NAME TESTS(comma-separated)
 	fi
 }
 
+# The module for a Debian kernel, built in the chroot of its suite with that suite's rustc and
+# clippy (CLIPPY=1): no warning there either (Debian's configs are not the rig's: other fields).
+deb_clippy_job() { # DEB_KERNEL
+	local name=clippy-$1 t0 out
+	t0=$(date +%s)
+	if out=$(DEB_KERNEL=$1 "$here/debian/build-module.sh" CLIPPY=1 2>&1) &&
+		! grep -qE '^(warning|error)' <<<"$out"; then
+		result "$name" 1 0 0
+		say "ok - module builds clippy-clean for Debian's $1 kernel with its suite's toolchain (CLIPPY=1)"
+	else
+		result "$name" 0 1 0
+		say "$(grep -E '^(warning|error)' -A6 <<<"$out" | head -n 40; tail -n 5 <<<"$out")" \
+			"not ok - module for Debian's $1 kernel with CLIPPY=1"
+	fi
+	say "phase: $name $(( $(date +%s) - t0 ))s"
+}
+
 # The queue, longest job first: vfio_pci_driver_test (libvfio's igb DMA tests) is most of the
-# upstream suite, so it is a job of its own.
+# upstream suite, so it is two jobs of their own, one per part of its IOMMU-mode variants
+# (the group-path ones are the faster), so that both lanes run it at once.
 mkdir -p "$run/queue"
 qn=0
 enqueue() { qn=$((qn + 1)); printf '%s\n' "$*" > "$run/queue/$(printf %02d $qn)"; }
 if [[ $suites == *" upstream "* ]]; then
-	enqueue upstream_job upstream-driver vfio_pci_driver_test
+	enqueue upstream_job upstream-driver vfio_pci_driver_test vfio_type1_iommu,vfio_type1v2_iommu,iommufd_compat_type1
+	enqueue upstream_job upstream-driver2 vfio_pci_driver_test iommufd_compat_type1v2,iommufd
 fi
 # debian: Debian's own kernel and system, with the package installed by DKMS; preparing it
 # (scripts/debian/guest.sh: chroot, Debian's packages, the kernel's Rust tree) is part of the job.
-# clients: DPDK, QEMU and driverctl with the VF token on that Debian host (TCG inside TCG: long).
+# debian-sid: the same on sid's 7.2 kernel and system (gcc 16, rustc 1.97). clients: DPDK, QEMU
+# and driverctl with the VF token on the trixie host (TCG inside TCG: long).
 [[ $suites == *" clients "* ]] && enqueue vm_job clients clients debian
+[[ $suites == *" debian-sid "* ]] && enqueue DEB_KERNEL=sid-7.2 vm_job debian-sid debian debian
 [[ $suites == *" debian "* ]] && enqueue vm_job debian debian debian
+[[ $suites == *" debian "* ]] && enqueue deb_clippy_job trixie-7.3
+[[ $suites == *" debian-sid "* ]] && enqueue deb_clippy_job sid-7.2
 for s in selfcheck driver token; do [[ $suites == *" $s "* ]] && enqueue vm_job "$s" "$s" rig; done
 if [[ $suites == *" upstream "* ]]; then
 	enqueue upstream_job upstream-rest vfio_pci_sriov_uapi_test,vfio_pci_device_test,vfio_dma_mapping_test,vfio_dma_mapping_mmio_test,vfio_iommufd_setup_test,vfio_pci_device_init_perf_test

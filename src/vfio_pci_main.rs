@@ -31,9 +31,11 @@ struct VfioPciModule {
 
 impl kernel::Module for VfioPciModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        // The kernel refuses a second module `vfio_pci` (C loaded: EEXIST; built in: EINVAL)
+        // before this runs; this guards a driver of that name registered by any other module.
         if sys::ext::pci::driver_registered(driver::NAME) {
             pr_err!(
-                "a PCI driver named \"{}\" is already registered (C vfio-pci loaded or built in?); not loading\n",
+                "a PCI driver named \"{}\" is already registered; not loading\n",
                 driver::NAME
             );
             return Err(EBUSY);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds this module for Debian's $DEB_KREL kernel, as a Debian host would: inside the trixie
-# chroot, with Debian's gcc 14 and rustc (no LLVM; the Makefile takes the kernel's CC), against
+# Builds this module for Debian's $DEB_KREL kernel, as a Debian host would: inside the
+# chroot of its suite, with that suite's gcc and rustc (no LLVM; the Makefile takes the kernel's CC), against
 # the prepared build tree (scripts/debian/tree.sh). Built in a copy under .cache/ of the
 # checkout so it never mixes with the rig's build. Extra arguments go to make (e.g. CLIPPY=1).
 # Prints the .ko path on stdout.
@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 root=$("$here/chroot.sh")
 kdir=$("$here/tree.sh")
-dir=$TOP/.cache/module-debian
+dir=$TOP/.cache/module-debian-$DEB_KERNEL
 mkdir -p "$dir"
 rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
 	"$TOP/Kbuild" "$TOP/Makefile" "$TOP/src" "$TOP/scripts" "$dir/"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Downloads - never installs on the host - Debian's kernel packages for $DEB_KREL from
-# trixie-backports: headers (with -common and linux-kbuild), the image's binary (vmlinuz),
+# its archive suites ($DEB_POCKETS): headers (with -common and linux-kbuild), the image's binary (vmlinuz),
 # modules and base packages, and the linux-source of exactly the headers' version. Each lands
 # in $DEBDIR/pkg/NAME/ (the .deb, VERSION, and root/ with its files). Refuses when the
 # versions do not all match.
@@ -31,7 +31,7 @@ deb_apt_update
 headers=linux-headers-$DEB_KREL
 # The headers' version is the reference; every other package must have exactly this one.
 want=$(deb_apt apt-cache madison "$headers" | awk -F'|' '{gsub(/ /,"",$2); print $2; exit}')
-[ -n "$want" ] || die "$headers is not in $DEB_SUITE-backports"
+[ -n "$want" ] || die "$headers is not in $DEB_POCKETS"
 common=$(deb_apt apt-cache show "$headers=$want" | sed -n 's/^Depends:.*\(linux-headers-[^ ,]*-common\).*/\1/p' | head -n1)
 [ -n "$common" ] || die "cannot find the -common headers package $headers depends on"
 kbuild=$(deb_apt apt-cache show "$headers=$want" | sed -n 's/^Depends:.*\(linux-kbuild-[^ ,]*\).*/\1/p' | head -n1)

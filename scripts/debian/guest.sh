@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Debian guest of the `debian` suite: the trixie system of scripts/debian/chroot.sh with
+# The Debian guest of the `debian` suite: the system of scripts/debian/chroot.sh ($DEB_SUITE) with
 # Debian's $DEB_KREL modules (linux-modules, linux-base), DPDK (dpdk-devbind.py, testpmd),
 # QEMU, driverctl, and this
 # project's package vfio-pci-rs-dkms installed by dpkg, so DKMS builds the module as on a
@@ -47,8 +47,10 @@ if [ ! -f "$layer/.done" ]; then
 		# What a user binds devices with (DPDK'"'"'s dpdk-devbind.py with lspci and ip, and
 		# driverctl) and the VF token'"'"'s clients: DPDK'"'"'s testpmd with the igb PMDs, QEMU.
 		apt-get -o DPkg::Lock::Timeout=600 update -qq
+		# The igb PMD package is named after the DPDK ABI (trixie: -25, sid: -26).
+		pmd=$(apt-cache pkgnames librte-net-e1000- | sort -V | tail -n1)
 		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-			--no-install-recommends dpdk dpdk-dev librte-net-e1000-25 qemu-system-x86 \
+			--no-install-recommends dpdk dpdk-dev "$pmd" qemu-system-x86 \
 			driverctl procps pciutils iproute2 >/dev/null
 		apt-get clean
 		# What the guest never reads (the layer is shared read-only over 9p).

@@ -1,13 +1,27 @@
 # Shared by scripts/debian/*: the Debian kernel the project targets, the mirror of the
-# machine's apt sources, a private apt for trixie(-backports) and running commands in the chroot.
+# machine's apt sources, a private apt for the kernel's suite and running commands in the chroot.
 # shellcheck shell=bash disable=SC2034 # its variables are for the scripts that source it
 # shellcheck source=scripts/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
-# The target: Debian trixie with its backports kernel (uname -r) and the matching source.
-DEB_SUITE=trixie
-DEB_KREL=${DEB_KREL:-7.3.4+deb13-amd64}
-DEB_KSRC=linux-source-$KVER
+# The target, DEB_KERNEL, one of the Debian kernels with Rust (docs/debian.md has their table):
+# the Debian system it comes with (the chroot's suite: its gcc, rustc and bindgen are the
+# kernel's), the archive suites its packages are in, and its release (uname -r). Its source is
+# linux-source-MAJOR.MINOR of exactly the headers' version.
+DEB_KERNELS="trixie-7.3 trixie-7.3-cloud trixie-7.3-rt sid-7.2 sid-7.2-cloud sid-7.2-rt"
+DEB_KERNEL=${DEB_KERNEL:-trixie-7.3}
+case $DEB_KERNEL in
+trixie-7.3*) DEB_SUITE=trixie DEB_POCKETS="trixie trixie-backports" deb_krel=7.3.4+deb13 ;;
+sid-7.2*) DEB_SUITE=sid DEB_POCKETS=sid deb_krel=7.2.13+deb14 ;;
+*) echo "DEB_KERNEL=$DEB_KERNEL: not one of $DEB_KERNELS" >&2; exit 1 ;;
+esac
+case $DEB_KERNEL in
+*-cloud) deb_flavour=cloud-amd64 ;;
+*-rt) deb_flavour=rt-amd64 ;;
+*) deb_flavour=amd64 ;;
+esac
+DEB_KREL=${DEB_KREL:-$deb_krel-$deb_flavour}
+DEB_KSRC=linux-source-$(echo "$DEB_KREL" | cut -d. -f1,2)
 # Its real path: the chroot binds it, and the prepared tree records where it was made (a cache
 # reached through a symlink must resolve to the same paths inside the chroot as outside).
 DEBDIR=$(realpath -m "$CACHE/debian")
@@ -23,26 +37,30 @@ deb_mirror() {
 	echo "$m"
 }
 
-# apt-get / apt-cache on trixie and trixie-backports with state under $DEBDIR/apt only: the
-# host's package database and sources are not touched.
+# apt-get / apt-cache on $DEB_POCKETS with state under $DEBDIR/apt-SUITE only: the host's
+# package database and sources are not touched.
 deb_apt() { # apt-get|apt-cache args...
-	local tool=$1 dir=$DEBDIR/apt
+	local tool=$1 dir=$DEBDIR/apt-$DEB_SUITE
 	shift
 	"$tool" -o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=- \
 		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" \
 		-o Dir::State::status=/dev/null -o APT::Architecture=amd64 \
-		-o APT::Sandbox::User=root "$@"
+		-o APT::Sandbox::User=root -o Acquire::Check-Valid-Until=false "$@"
 }
 
 # Refreshes the private package lists once per run of a script (cheap: only changed indexes).
 deb_apt_update() {
-	local dir=$DEBDIR/apt mirror
+	local dir=$DEBDIR/apt-$DEB_SUITE mirror p
 	[ -z "${DEB_APT_UPDATED:-}" ] || return 0
 	mirror=$(deb_mirror)
 	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
-	printf 'deb [signed-by=%s] %s %s main\ndeb [signed-by=%s] %s %s-backports main\n' \
-		"$DEB_KEYRING" "$mirror" "$DEB_SUITE" "$DEB_KEYRING" "$mirror" "$DEB_SUITE" >"$dir/sources.list"
-	deb_apt apt-get update -qq >/dev/null || die "apt-get update of $DEB_SUITE(-backports) failed"
+	exec 8>"$dir.lock"
+	flock 8
+	for p in $DEB_POCKETS; do
+		printf 'deb [signed-by=%s] %s %s main\n' "$DEB_KEYRING" "$mirror" "$p"
+	done >"$dir/sources.list"
+	deb_apt apt-get update -qq >/dev/null || die "apt-get update of $DEB_POCKETS failed"
+	flock -u 8
 	DEB_APT_UPDATED=1
 }
 

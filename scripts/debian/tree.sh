@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The prepared build tree of Debian's $DEB_KREL kernel, made once in the trixie chroot with
+# The prepared build tree of Debian's $DEB_KREL kernel, made once in the chroot of its suite with
 # Debian's toolchain (scripts/debian/prepare-tree.sh) and cached under a key of every input:
 # the kernel packages' version, the chroot's toolchain package versions and these scripts.
 # Prints the tree's KDIR (its build folder) on stdout.
@@ -15,7 +15,7 @@ hdr=$pkg/linux-headers-$DEB_KREL/root/usr/src/linux-headers-$DEB_KREL
 tarball=$pkg/$DEB_KSRC/root/usr/src/$DEB_KSRC.tar.xz
 hver=$(cat "$pkg/linux-headers-$DEB_KREL/VERSION")
 sver=$(cat "$pkg/$DEB_KSRC/VERSION")
-toolchain=$(in_chroot "$root" dpkg-query -W rustc rust-src gcc-14 bindgen libclang-19-dev binutils dwarves make)
+toolchain=$(in_chroot "$root" dpkg-query -W rustc rust-src bindgen binutils dwarves make 'gcc-[0-9]*' 'libclang-[0-9]*-dev')
 key=$( { echo "$hver $sver"; echo "$toolchain"; cat "$here/prepare-tree.sh" "$here/tree.sh"; } |
 	sha256sum | cut -c1-16)
 out=$DEBDIR/tree-$DEB_KREL-$key

@@ -83,11 +83,11 @@ if "$TOP/scripts/debian/fetch.sh" 2>/dev/null; then
 	else
 		echo "# no rig module build ($TOP/generated/c_layout.rs): its layout not tried on Debian's BTF"
 	fi
-	if [ -f "$TOP/.cache/module-debian/generated/c_layout.rs" ]; then
+	if [ -f "$TOP/.cache/module-debian-$DEB_KERNEL/generated/c_layout.rs" ]; then
 		expect pass "BTF: the Debian module's compiled layout" 'checked against: BTF of' \
-			"$hdr" "$hdr" "$real" "$TOP/.cache/module-debian/generated/c_layout.rs" "$mods"
+			"$hdr" "$hdr" "$real" "$TOP/.cache/module-debian-$DEB_KERNEL/generated/c_layout.rs" "$mods"
 	else
-		echo "# no Debian module build (.cache/module-debian): its layout not tried on Debian's BTF"
+		echo "# no Debian module build (.cache/module-debian-$DEB_KERNEL): its layout not tried on Debian's BTF"
 	fi
 else
 	echo "not ok - Debian's kernel packages could not be fetched (scripts/debian/fetch.sh)"

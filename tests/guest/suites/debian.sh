@@ -1,6 +1,7 @@
-# The product on a distribution host: Debian's own 7.3 kernel (vmlinuz and modules, unmodified)
-# and a Debian trixie userland where the vfio-pci-rs-dkms package was installed with dpkg
-# (DKMS built the module with Debian's rustc). Every step runs against Debian's C vfio-pci and
+# The product on a distribution host: a Debian kernel (vmlinuz and modules, unmodified: trixie's
+# 7.3 or sid's 7.2, scripts/debian/lib.sh) and the Debian userland of its suite where the
+# vfio-pci-rs-dkms package was installed with dpkg (DKMS built the module with that suite's
+# rustc). Every step runs against Debian's C vfio-pci and
 # the Rust module in the same boot: the VF token kselftest (group path; this kernel has no
 # vfio cdev, so the cdev cases skip for both), upstream vfio_pci_sriov_uapi_test unmodified,
 # and the product checks: modprobe picks the Rust module, parameters as C's, SR-IOV, the

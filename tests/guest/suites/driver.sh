@@ -17,7 +17,13 @@ TAINT_OOT_MODULE=4096 TAINT_TEST=262144
 load_core
 taint0=$(cat /proc/sys/kernel/tainted)
 check "no KUnit suite ran before the loads (TAINT_TEST clear: $taint0)" [ $((taint0 & TAINT_TEST)) = 0 ]
-load_c_vfio_pci && taint_c=$(cat /proc/sys/kernel/tainted) && rmmod vfio_pci
+load_c_vfio_pci && taint_c=$(cat /proc/sys/kernel/tainted)
+# Both are named vfio_pci: while C's is loaded the kernel refuses ours (EEXIST) before its init
+# runs, and C's stays.
+out=$(insmod /rs/vfio_pci.ko 2>&1)
+check "with C vfio-pci loaded, insmod of the Rust one fails with EEXIST ($out), C stays" \
+	sh -c "echo '$out' | grep -q 'File exists' && grep -q '^vfio_pci ' /proc/modules && [ -z \"\$(cat /sys/module/vfio_pci/taint)\" ]"
+rmmod vfio_pci
 n=$(dmesg | wc -l)
 check "Rust vfio_pci loads" load_rs_vfio_pci
 taint_rs=$(cat /proc/sys/kernel/tainted)

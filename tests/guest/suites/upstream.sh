@@ -1,7 +1,8 @@
 # Every upstream vfio kselftest of the 7.3 tree, unmodified, run through its own
 # scripts/setup.sh + run.sh conventions, against C vfio-pci and then the Rust driver. A test
 # must pass, or be skipped exactly as it is with the C driver.
-# rig.tests=A,B,...: run only these tests (the host splits the suite over two VMs).
+# rig.tests=A,B,...: run only these tests (the host splits the suite over VMs that run at once);
+# rig.variants=V,W,...: of their fixture variants, only these (the harness's own -v option).
 # The C driver's results are the reference: when the host has them cached for this kernel,
 # these binaries and this rig (/ref/upstream-c.res, lines "test status pass skip fail"), only
 # the Rust driver runs; otherwise C runs first in this boot and its results are printed as
@@ -12,6 +13,11 @@ TESTS="vfio_pci_sriov_uapi_test vfio_pci_device_test vfio_pci_driver_test vfio_d
 	vfio_dma_mapping_mmio_test vfio_iommufd_setup_test vfio_pci_device_init_perf_test"
 only=$(sed -n 's/.*rig\.tests=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 [ -n "$only" ] && TESTS=$only
+VARIANT_ARGS=
+for v in $(sed -n 's/.*rig\.variants=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' '); do
+	VARIANT_ARGS="$VARIANT_ARGS -v $v"
+done
+[ -z "$VARIANT_ARGS" ] || echo "# fixture variants:$VARIANT_ARGS"
 # 2 MiB huge pages for the hugetlb variants of the DMA mapping tests.
 echo 64 > /proc/sys/vm/nr_hugepages
 
@@ -24,7 +30,7 @@ run_all() {
 		# Each program, and each driver, starts with the device free (lib.sh, wait_vfio_idle).
 		wait_vfio_idle 300 || bad "$label: the device is still held before $t"
 		t0=$(date +%s)
-		kselftest "$label: $t" 900 /tmp/$t.$label bash /selftests/scripts/run.sh /selftests/$t
+		kselftest "$label: $t" 900 /tmp/$t.$label bash /selftests/scripts/run.sh /selftests/$t $VARIANT_ARGS
 		echo "# $label: $t took $(( $(date +%s) - t0 ))s"
 		case $KS_RC in 0) st=pass ;; 4) st=skip ;; *) st="fail($KS_RC)" ;; esac
 		p=$(kselftest_count pass) s=$(kselftest_count skip) f=$(kselftest_count fail)

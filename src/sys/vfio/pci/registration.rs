@@ -140,6 +140,9 @@ struct Attr<T>(PhantomData<T>);
 
 impl<T: Driver> Attr<T> {
     // `const`s promoted to `'static` tables where their addresses are taken, as the ops.
+    // `struct attribute` has lockdep fields only with `CONFIG_DEBUG_LOCK_ALLOC`: without them
+    // (Debian's kernels) the update from zeroed names no field.
+    #[allow(clippy::needless_update)]
     const ATTR: bindings::device_attribute = bindings::device_attribute {
         attr: bindings::attribute {
             name: kernel::str::as_char_ptr_in_const_context(T::ATTR_NAME),
