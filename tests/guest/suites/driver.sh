@@ -20,9 +20,9 @@ check "no KUnit suite ran before the loads (TAINT_TEST clear: $taint0)" [ $((tai
 load_c_vfio_pci && taint_c=$(cat /proc/sys/kernel/tainted)
 # Both are named vfio_pci: while C's is loaded the kernel refuses ours (EEXIST) before its init
 # runs, and C's stays.
-out=$(insmod /rs/vfio_pci.ko 2>&1)
-check "with C vfio-pci loaded, insmod of the Rust one fails with EEXIST ($out), C stays" \
-	sh -c "echo '$out' | grep -q 'File exists' && grep -q '^vfio_pci ' /proc/modules && [ -z \"\$(cat /sys/module/vfio_pci/taint)\" ]"
+insmod /rs/vfio_pci.ko > /tmp/insmod.out 2>&1
+check "with C vfio-pci loaded, insmod of the Rust one fails with EEXIST ($(cat /tmp/insmod.out)), C stays" \
+	sh -c "grep -q 'File exists' /tmp/insmod.out && grep -q '^vfio_pci ' /proc/modules && [ -z \"\$(cat /sys/module/vfio_pci/taint)\" ]"
 rmmod vfio_pci
 n=$(dmesg | wc -l)
 check "Rust vfio_pci loads" load_rs_vfio_pci
