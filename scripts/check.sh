@@ -104,6 +104,14 @@ else
 	echo "$cr_out" | tail -n 20; count_fail "check-c-refs"
 fi
 
+# 2b''. The driver layer has no unsafe code, and the compiler holds it: each of its files denies
+# `unsafe_code` (a block there fails the build; the exported id table and the parameter
+# tables of the safe layer's macros are the allowed exceptions).
+nodeny=$(for f in src/driver.rs src/ids.rs src/params.rs src/denylist.rs src/policy.rs; do
+	grep -q '^#!\[deny(unsafe_code)\]$' "$f" || echo "$f"; done)
+if [ -z "$nodeny" ]; then PASS=$((PASS + 1)); echo "ok - the driver layer's files deny unsafe_code"
+else echo "# without #![deny(unsafe_code)]: $nodeny"; count_fail "deny unsafe_code"; fi
+
 # 2c. Drivers that get the open protocol wrong must not compile (scripts/compile-fail.sh).
 t0=$(date +%s)
 if cf_out=$("$here/compile-fail.sh" "$kout" 2>&1); then

@@ -3,6 +3,10 @@
 //! Layer 3, the driver: vfio-pci's probe/remove/sriov_configure and the device ops that carry
 //! the VF token. Safe code only: wiring between the token policy and the safe layer.
 
+// Safe code only: the compiler holds it (unsafe code lives in `sys`). The one exception is the
+// exported id table below.
+#![deny(unsafe_code)]
+
 use crate::policy::{self, MatchRequest, Role, Uuid};
 use crate::sys::ext::{
     pci::{DeviceId, IdTable, IdTableRef, ANY},
@@ -107,6 +111,9 @@ pub(crate) const NAME: &CStr = c"vfio-pci";
 /// Named as C's `MODULE_DEVICE_TABLE(pci, vfio_pci_table)` names it, so that modpost finds
 /// it and gives the module C's `alias=vfio_pci:v*d*sv*sd*bc*sc*i*` (depmod puts it in
 /// modules.alias, where libvirt looks for a vfio variant driver).
+// `export_name` is unsafe code to the compiler (it could clash with another symbol): the name
+// is the one modpost reads, unique per module.
+#[allow(unsafe_code)]
 #[export_name = "__mod_device_table__kmod_vfio_pci__pci__vfio_pci_table"]
 static VFIO_PCI_TABLE: IdTable<1> = IdTable::new([DeviceId::vfio_override(ANY, ANY)]);
 

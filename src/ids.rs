@@ -3,6 +3,9 @@
 //! The `ids=` parameter: its dynamic ids added at load, with C's log lines. The entries are
 //! read by `policy::ids`, which the host tests against the kernel's `sscanf`.
 
+// Safe code only: the compiler holds it (unsafe code lives in `sys`).
+#![deny(unsafe_code)]
+
 use crate::policy::ids::{entries, IdEntry};
 use crate::sys::{
     ext,

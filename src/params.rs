@@ -2,6 +2,9 @@
 
 //! Module parameters of C vfio-pci: same names, types, permissions and descriptions.
 
+// Safe code only: the compiler holds it (unsafe code lives in `sys`).
+#![deny(unsafe_code)]
+
 use crate::sys::ext::params::{
     c_module_param, c_module_param_info, BoolParam, StringParam, StringParamDesc,
 };

@@ -102,7 +102,9 @@ macro_rules! c_module_param {
             ::kernel::bindings::kernel_param__bindgen_ty_1 { str_: $kps.as_raw() });
     };
     (@emit $static_name:ident, $name:literal, $ops:expr, $perm:expr, $u:expr) => {
-        #[allow(non_upper_case_globals)]
+        // `link_section` is unsafe code to the compiler: the section and the layout are the
+        // kernel's `struct kernel_param` table (`__param`), which the loader walks.
+        #[allow(non_upper_case_globals, unsafe_code)]
         #[link_section = "__param"]
         #[used(compiler)]
         static $static_name: ::kernel::module_param::KernelParam =
@@ -125,7 +127,8 @@ pub(crate) use c_module_param;
 /// Adds `parmtype=`/`parm=` lines to `.modinfo`, as `MODULE_PARM_DESC` does, for `modinfo`.
 macro_rules! c_module_param_info {
     ($static_name:ident, $text:literal) => {
-        #[allow(non_upper_case_globals)]
+        // `link_section` is unsafe code to the compiler: `.modinfo` holds NUL-ended strings.
+        #[allow(non_upper_case_globals, unsafe_code)]
         #[link_section = ".modinfo"]
         #[used(compiler)]
         static $static_name: [u8; $text.len()] = *$text;
