@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the vfio-pci-rs-dkms package into the trixie chroot (an overlay of it, thrown away
+# Installs the vfio-pci-rs-dkms package into the chroot of DEB_KERNEL's suite (an overlay of it, thrown away
 # afterwards) holding Debian's 7.3.4 modules (linux-modules, linux-base); shows that DKMS
 # builds and installs the module to updates/dkms, that modprobe then resolves vfio-pci to it,
-# and to the C module again once the package is removed. Prints the times.
+# and to the C module again once the package is removed; and that an initramfs holding
+# vfio-pci (initramfs-tools, vfio-pci in its modules list) holds ours after the install and C's
+# after the purge. Prints the times; exits non-zero when an image holds the wrong module.
 # Usage: dkms-test.sh [prepared|headers]
 #   prepared  /lib/modules/RELEASE/build is the cached prepared tree (scripts/debian/tree.sh)
 #   headers   as on a Debian host: Debian's headers and linux-source packages installed, so
@@ -45,6 +47,16 @@ in_chroot "$root" /bin/bash -euc '
 	fi
 	resolve() { modprobe -S "$krel" --show-depends vfio-pci | tail -n1; }
 	step "before: modprobe vfio-pci loads"; resolve
+	step "initramfs-tools with vfio-pci in /etc/initramfs-tools/modules: the image of $krel"
+	apt-get install -y -qq --no-install-recommends initramfs-tools zstd >/dev/null
+	echo vfio-pci >>/etc/initramfs-tools/modules
+	timed update-initramfs -c -k "$krel" >/dev/null 2>&1
+	in_image() { lsinitramfs "/boot/initrd.img-$krel" | grep -E "/vfio[-_]pci\.ko" || true; }
+	expect_image() { # WHAT PATTERN
+		echo "initramfs: $(in_image)"
+		in_image | grep -q "$2" || { echo "FAIL: the initramfs of $krel does not hold $1"; exit 1; }
+	}
+	expect_image "C vfio-pci" "kernel/drivers/vfio/pci/vfio-pci.ko"
 	step "install $(basename "$deb")"
 	timed dpkg -i "$deb"
 	step "dkms status"; dkms status
@@ -53,11 +65,14 @@ in_chroot "$root" /bin/bash -euc '
 	echo "vermagic: $(modinfo -k "$krel" -F vermagic vfio_pci)"
 	echo "C vfio-pci vermagic: $(modinfo -F vermagic "/lib/modules/$krel/kernel/drivers/vfio/pci/vfio-pci.ko.xz")"
 	step "after install: modprobe vfio-pci loads"; modprobe -S "$krel" --show-depends vfio-pci
+	step "after install: the initramfs"; expect_image "this module" "updates/dkms/vfio_pci.ko"
 	step "DKMS rebuild alone"
 	ver=$(dpkg-query -W -f "\${Version}" vfio-pci-rs-dkms)
 	timed dkms build -m vfio-pci-rs -v "$ver" -k "$krel" --force >/dev/null
 	step "dpkg --purge vfio-pci-rs-dkms"; dpkg --purge vfio-pci-rs-dkms
 	step "after removal: modprobe vfio-pci loads"; resolve
+	step "after removal: the initramfs"; expect_image "C vfio-pci" "kernel/drivers/vfio/pci/vfio-pci.ko"
+	! in_image | grep -q updates/dkms || { echo "FAIL: the initramfs still holds this module"; exit 1; }
 	ls "/lib/modules/$krel/updates/dkms" 2>/dev/null || echo "(no updates/dkms left)"
 	ls /var/lib/vfio-pci-rs 2>/dev/null || echo "(no /var/lib/vfio-pci-rs left)"
 ' dkms-test "$mode" "$DEB_KREL" "$kdir" "$pkg" "$deb"

@@ -52,22 +52,53 @@ Description: vfio-pci in Rust (DKMS source)
  2 GB per kernel in /var/lib/vfio-pci-rs, removed on purge).
 CONTROL
 echo "/etc/depmod.d/$name.conf" >"$pkg/DEBIAN/conffiles"
+# Both maintainer scripts refresh the initramfs of the kernels they touch, where the image
+# holds a vfio_pci module (boot-time binding: "options vfio-pci ids=...", "softdep igb pre:
+# vfio-pci"), so that the image loads the module the root filesystem now resolves to. A
+# kernel installed later needs nothing: its DKMS hook runs before the initramfs hook.
+refresh_initramfs=$(sed "s/@NAME@/$name/g; s/@VERSION@/$ver/g" <<'SH'
+refresh_initramfs() { # KERNEL...
+	for k in "$@"; do
+		img=/boot/initrd.img-$k
+		[ -f "$img" ] || continue
+		if command -v lsinitramfs >/dev/null; then list=lsinitramfs
+		elif command -v lsinitrd >/dev/null; then list=lsinitrd
+		else continue; fi
+		$list "$img" 2>/dev/null | grep -q '/vfio[-_]pci\.ko' || continue
+		if command -v update-initramfs >/dev/null; then
+			update-initramfs -u -k "$k" || echo "@NAME@: update-initramfs -u -k $k failed" >&2
+		elif command -v dracut >/dev/null; then
+			dracut -f --kver "$k" || echo "@NAME@: dracut -f --kver $k failed" >&2
+		fi
+	done
+}
+# The kernels with a build of this version, from "NAME/VERSION, KERNEL, ARCH: installed".
+built_kernels() {
+	dkms status -m @NAME@ -v @VERSION@ 2>/dev/null | sed -n 's/^[^,]*, \([^,]*\),.*: installed.*/\1/p'
+}
+SH
+)
 cat >"$pkg/DEBIAN/postinst" <<POSTINST
 #!/bin/sh
 set -e
+$refresh_initramfs
 # As dh_dkms: register the sources with DKMS and build them for the installed kernels.
 if [ "\$1" = configure ]; then
 	/usr/lib/dkms/common.postinst $name $ver "" "" "\$2"
+	refresh_initramfs \$(built_kernels)
 fi
 POSTINST
 cat >"$pkg/DEBIAN/prerm" <<PRERM
 #!/bin/sh
 set -e
+$refresh_initramfs
 # As dh_dkms: remove every build of this version (dkms runs depmod: the C driver is back).
 case "\$1" in
 remove | upgrade | deconfigure)
 	if [ -n "\$(dkms status -m $name -v $ver)" ]; then
+		kernels=\$(built_kernels)
 		dkms remove -m $name -v $ver --all
+		refresh_initramfs \$kernels
 	fi
 	;;
 esac
