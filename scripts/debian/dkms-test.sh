@@ -26,7 +26,7 @@ trap 'rm -rf "$DEB_OVERLAY"' EXIT
 
 # shellcheck disable=SC2016 # expanded in the chroot
 in_chroot "$root" /bin/bash -euc '
-	mode=$1 krel=$2 kdir=$3 pkg=$4 deb=$5
+	mode=$1 krel=$2 kdir=$3 pkg=$4 deb=$5 src=$6
 	step() { echo "== $*"; }
 	timed() { local t0=$(date +%s); "$@"; echo "($* took $(($(date +%s) - t0)) s)" >&2; }
 	export DEBIAN_FRONTEND=noninteractive
@@ -42,7 +42,7 @@ in_chroot "$root" /bin/bash -euc '
 		apt-get install -y -qq --no-install-recommends "$pkg/linux-headers-$krel"/*.deb \
 			"$pkg"/linux-headers-*-common/*.deb "$pkg"/linux-kbuild-*/*.deb \
 			"$pkg/linux-modules-$krel"/*.deb "$pkg/linux-base-$krel"/*.deb \
-			"$pkg"/linux-source-*/*.deb >/dev/null
+			"$src"/*.deb >/dev/null
 		ls -l "/lib/modules/$krel/build"
 	fi
 	resolve() { modprobe -S "$krel" --show-depends vfio-pci | tail -n1; }
@@ -75,4 +75,4 @@ in_chroot "$root" /bin/bash -euc '
 	! in_image | grep -q updates/dkms || { echo "FAIL: the initramfs still holds this module"; exit 1; }
 	ls "/lib/modules/$krel/updates/dkms" 2>/dev/null || echo "(no updates/dkms left)"
 	ls /var/lib/vfio-pci-rs 2>/dev/null || echo "(no /var/lib/vfio-pci-rs left)"
-' dkms-test "$mode" "$DEB_KREL" "$kdir" "$pkg" "$deb"
+' dkms-test "$mode" "$DEB_KREL" "$kdir" "$pkg" "$deb" "$pkg/${DEB_KSRC}_$(cat "$pkg/linux-headers-$DEB_KREL/VERSION")"

@@ -2,8 +2,9 @@
 # Downloads - never installs on the host - Debian's kernel packages for $DEB_KREL from
 # its archive suites ($DEB_POCKETS): headers (with -common and linux-kbuild), the image's binary (vmlinuz),
 # modules and base packages, and the linux-source of exactly the headers' version. Each lands
-# in $DEBDIR/pkg/NAME/ (the .deb, VERSION, and root/ with its files). Refuses when the
-# versions do not all match.
+# in $DEBDIR/pkg/NAME/ (the .deb, VERSION, and root/ with its files); the source, whose name
+# several kernels share (linux-source-7.2: trixie's 7.2.N and sid's 7.2.13), in
+# $DEBDIR/pkg/NAME_VERSION/. Refuses when the versions do not all match.
 set -euo pipefail
 # shellcheck source=scripts/debian/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -40,9 +41,11 @@ kbuild=$(deb_apt apt-cache show "$headers=$want" | sed -n 's/^Depends:.*\(linux-
 # and linux-base (modules.builtin, modules.order, config, System.map).
 pkgs=("$headers" "$common" "$kbuild" "linux-image-$DEB_KREL" "linux-binary-$DEB_KREL"
       "linux-modules-$DEB_KREL" "linux-base-$DEB_KREL" "$DEB_KSRC")
+dir_of() { if [ "$1" = "$DEB_KSRC" ]; then echo "$1_$want"; else echo "$1"; fi; }
 
 fetch() { # name version
-	local name=$1 ver=$2 dir=$DEBDIR/pkg/$1
+	local name=$1 ver=$2 dir
+	dir=$DEBDIR/pkg/$(dir_of "$1")
 	if [ "$(cat "$dir/VERSION" 2>/dev/null)" = "$ver" ]; then
 		return 0
 	fi
@@ -61,5 +64,7 @@ fetch() { # name version
 for p in "${pkgs[@]}"; do
 	fetch "$p" "$want"
 done
-{ echo "$me"; for p in "${pkgs[@]}"; do echo "$p $want"; done; } >"$record"
+{ echo "$me"; for p in "${pkgs[@]}"; do echo "$(dir_of "$p") $want"; done; } >"$record"
+# The source as earlier versions of this script kept it (one version per name).
+rm -rf "${DEBDIR:?}/pkg/$DEB_KSRC"
 echo "fetch: $DEB_KREL packages $want in $DEBDIR/pkg" >&2

@@ -8,12 +8,18 @@
 # the Debian system it comes with (the chroot's suite: its gcc, rustc and bindgen are the
 # kernel's), the archive suites its packages are in, and its release (uname -r). Its source is
 # linux-source-MAJOR.MINOR of exactly the headers' version.
-DEB_KERNELS="trixie-7.3 trixie-7.3-cloud trixie-7.3-rt sid-7.2 sid-7.2-cloud sid-7.2-rt"
+# trixie-7.2.N: the older backports a trixie host may still boot.
+DEB_KERNELS="trixie-7.3 trixie-7.3-cloud trixie-7.3-rt sid-7.2 sid-7.2-cloud sid-7.2-rt
+	trixie-7.2.12 trixie-7.2.12-cloud trixie-7.2.12-rt trixie-7.2.11 trixie-7.2.9 trixie-7.2.6"
 DEB_KERNEL=${DEB_KERNEL:-trixie-7.3}
 case $DEB_KERNEL in
-trixie-7.3*) DEB_SUITE=trixie DEB_POCKETS="trixie trixie-backports" deb_krel=7.3.4+deb13 ;;
-sid-7.2*) DEB_SUITE=sid DEB_POCKETS=sid deb_krel=7.2.13+deb14 ;;
-*) echo "DEB_KERNEL=$DEB_KERNEL: not one of $DEB_KERNELS" >&2; exit 1 ;;
+trixie-7.3 | trixie-7.3-*) DEB_SUITE=trixie DEB_POCKETS="trixie trixie-backports" deb_krel=7.3.4+deb13 ;;
+trixie-7.2.[0-9]*)
+	DEB_SUITE=trixie DEB_POCKETS="trixie trixie-backports"
+	deb_krel=${DEB_KERNEL#trixie-} deb_krel=${deb_krel%%-*}+deb13
+	;;
+sid-7.2 | sid-7.2-*) DEB_SUITE=sid DEB_POCKETS=sid deb_krel=7.2.13+deb14 ;;
+*) echo "DEB_KERNEL=$DEB_KERNEL: not one of" $DEB_KERNELS >&2; exit 1 ;;
 esac
 case $DEB_KERNEL in
 *-cloud) deb_flavour=cloud-amd64 ;;

@@ -12,9 +12,9 @@ root=$("$here/chroot.sh")
 "$here/fetch.sh"
 pkg=$DEBDIR/pkg
 hdr=$pkg/linux-headers-$DEB_KREL/root/usr/src/linux-headers-$DEB_KREL
-tarball=$pkg/$DEB_KSRC/root/usr/src/$DEB_KSRC.tar.xz
 hver=$(cat "$pkg/linux-headers-$DEB_KREL/VERSION")
-sver=$(cat "$pkg/$DEB_KSRC/VERSION")
+tarball=$pkg/${DEB_KSRC}_$hver/root/usr/src/$DEB_KSRC.tar.xz
+sver=$(cat "$pkg/${DEB_KSRC}_$hver/VERSION")
 toolchain=$(in_chroot "$root" dpkg-query -W rustc rust-src bindgen binutils dwarves make 'gcc-[0-9]*' 'libclang-[0-9]*-dev')
 key=$( { echo "$hver $sver"; echo "$toolchain"; cat "$here/prepare-tree.sh" "$here/tree.sh"; } |
 	sha256sum | cut -c1-16)
