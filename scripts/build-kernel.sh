@@ -18,11 +18,17 @@ esac
 
 pkgver=$(cat "$CACHE/pkg/linux-source-$KVER/VERSION" 2>/dev/null) || die "run scripts/setup.sh first"
 src=$CACHE/src/linux-source-$KVER
+# One extraction at a time: make check builds the rig and the debug kernel at once, and on an
+# empty cache both found the source missing (one tar removed what the other wrote).
+mkdir -p "$CACHE/src"
+exec 8>"$CACHE/src/.extract.lock"
+flock 8
 if [ ! -f "$src/.extracted-$pkgver" ]; then
-	rm -rf "$src"; mkdir -p "$CACHE/src"
+	rm -rf "$src"
 	tar -C "$CACHE/src" -xf "$CACHE/pkg/linux-source-$KVER/root/usr/src/linux-source-$KVER.tar.xz"
 	touch "$src/.extracted-$pkgver"
 fi
+flock -u 8
 rust_lib_src=$CACHE/pkg/rust-src/root/usr/lib/rustlib/src/rust/library
 key=$( { echo "$pkgver"; cat "${fragments[@]}"; rustc --version; clang-19 --version | head -1;
          bindgen --version; } | sha256sum | cut -c1-16)
