@@ -34,6 +34,8 @@ if [ ! -f "$layer/.done" ]; then
 		if [ -n "$(find "$old.done" -mmin +1440 2>/dev/null)" ]; then rm -rf "$old" "${old%/}.log"; fi
 	done
 	deb=$("$here/mkdeb.sh")
+	# A layer a killed run left half made is made again from nothing.
+	rm -rf "$layer"
 	mkdir -p "$layer"
 	t0=$(date +%s)
 	# shellcheck disable=SC2016 # expanded in the chroot
