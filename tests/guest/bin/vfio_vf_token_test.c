@@ -813,6 +813,130 @@ TEST_F_TIMEOUT(bind, arguments, TIMEOUT)
 		     .token_uuid_ptr = (uintptr_t)u2 }));
 }
 
+/*
+ * From the group path to the cdev path and back on one device, as the upstream selftests
+ * do between two variants: a group-path user (in a child, with a DMA mapping) holds the
+ * device, is killed and reaped; a cdev bind must then succeed, and while it is bound the
+ * group must be refused. The device is free again as soon as its user is reaped, whichever
+ * driver drives it: the rig's wait for released files relies on nothing more.
+ */
+FIXTURE(handover) {
+	struct ctx c;
+};
+
+FIXTURE_SETUP(handover)
+{
+	if (!have_cdev())
+		SKIP(return, NEED_CDEV);
+	if (!ctx_init(_metadata, &self->c, true))
+		SKIP(return, NEED_DEVICES);
+}
+
+FIXTURE_TEARDOWN(handover)
+{
+	ctx_fini(&self->c);
+}
+
+#define HANDOVER_DMA_SIZE (16UL << 20)
+
+/* The path of BDF's group file, /dev/vfio/N. */
+static int group_path(const char *bdf, char *path, size_t size)
+{
+	char link[PATH_MAX], sys[PATH_MAX];
+	ssize_t len;
+
+	snprintf(sys, sizeof(sys), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	len = readlink(sys, link, sizeof(link) - 1);
+	if (len < 0)
+		return errno;
+	link[len] = 0;
+	snprintf(path, size, "/dev/vfio/%s", strrchr(link, '/') + 1);
+	return 0;
+}
+
+/*
+ * On a container of its own: BDF's group, VFIO_TYPE1v2_IOMMU, a DMA mapping of
+ * HANDOVER_DMA_SIZE and the device fd. 0, or the errno of the first step that failed.
+ */
+static int group_user(const char *bdf)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.size = HANDOVER_DMA_SIZE,
+	};
+	char path[PATH_MAX];
+	int container, group, err;
+	void *buf;
+
+	err = group_path(bdf, path, sizeof(path));
+	if (err)
+		return err;
+	container = open("/dev/vfio/vfio", O_RDWR);
+	group = open(path, O_RDWR);
+	if (container < 0 || group < 0)
+		return errno;
+	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
+	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		return errno;
+	buf = mmap(NULL, HANDOVER_DMA_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return errno;
+	map.vaddr = (uintptr_t)buf;
+	if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map))
+		return errno;
+	return ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf) < 0 ? errno : 0;
+}
+
+/* Opens BDF's group file and closes it at once: 0 or the errno. */
+static int try_group_file(const char *bdf)
+{
+	char path[PATH_MAX];
+	int fd, err = group_path(bdf, path, sizeof(path));
+
+	if (err)
+		return err;
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+TEST_F_TIMEOUT(handover, group_then_cdev, TIMEOUT)
+{
+	struct ctx *c = &self->c;
+	struct vfio_device_bind_iommufd bind = {
+		.argsz = sizeof(bind),
+		.iommufd = c->iommufd,
+	};
+	int up[2], err, status, fd;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(up));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		err = group_user(c->plain);
+		if (write(up[1], &err, sizeof(err)) != sizeof(err))
+			_exit(1);
+		for (;;)
+			pause();	/* killed with everything open */
+	}
+	close(up[1]);
+	STEP(c, "handover.child.group_user", 0, child_result(up[0]));
+	close(up[0]);
+	STEP(c, "handover.cdev_bind_while_group_held", EBUSY, try_bind(c->plain, bind));
+	EXPECT_EQ(0, kill(pid, SIGKILL));
+	EXPECT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	STEP(c, "handover.cdev_bind_after_reap", 0, cdev_bind(c->plain, &bind, &fd));
+	STEP(c, "handover.group_file_while_cdev_bound", EBUSY, try_group_file(c->plain));
+	dev_close(&fd);
+	STEP(c, "handover.group_user_after_cdev_close", 0, group_user(c->plain));
+}
+
 /* The SR-IOV side in sysfs: VFs created under a vfio-pci PF are vfio-pci's. */
 static int sysfs_is(const char *bdf, const char *attr, const char *want)
 {
