@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Drivers the safe layer must refuse to compile (tests/compile-fail/): each is built as an
 # out-of-tree module against the rig kernel with the safe layer's own sources (src/policy*,
-# src/sys*) and the bindings the module build generated. The control (*_ok.rs) must build; every
+# src/abstractions*) and the bindings the module build generated. The control (*_ok.rs) must build; every
 # other file must fail, each line marked `//~ ERROR text` with a compiler error containing text
 # at that line, and no other error. Prints one line per file; exits non-zero on any mismatch.
 # Usage: compile-fail.sh [KERNEL_BUILD_DIR]   (default: the rig kernel; run scripts/rig.sh first)
@@ -13,7 +13,7 @@ kout=${1:-$(cat "$(kernel_record rig)")}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/src"
-cp -r "$TOP"/src/policy.rs "$TOP"/src/policy "$TOP"/src/sys.rs "$TOP"/src/sys \
+cp -r "$TOP"/src/policy.rs "$TOP"/src/policy "$TOP"/src/abstractions.rs "$TOP"/src/abstractions \
 	"$TOP"/src/vfio_shims.c "$TOP"/src/vfio_shims.h "$work/src/"
 cp -r "$TOP/generated" "$TOP/Makefile" "$work/"
 cp "$TOP"/tests/compile-fail/*.rs "$work/src/"

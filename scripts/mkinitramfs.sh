@@ -36,7 +36,7 @@ else
 	cp "$(c_variant_of "${RIG_VARIANT:-rig}")/virtio-vfio-pci.ko" "$root/lib/modules/rig/"
 	cp "$module" "$root/rs/"
 	# The test modules, built next to it (scripts/rig.sh), where there are.
-	for t in vfio_pci_kunit vfio_pci_open_test; do
+	for t in vfio_pci_kunit vfio_pci_open_test igbvf_vfio_pci; do
 		if [ -f "$(dirname "$module")/$t.ko" ]; then cp "$(dirname "$module")/$t.ko" "$root/rs/"; fi
 	done
 fi

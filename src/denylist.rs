@@ -3,7 +3,7 @@
 //! The device denylist of C vfio-pci (`vfio_pci_dev_in_denylist`, static in `vfio_pci.c`):
 //! devices with known errata that may be exploitable when accessed by untrusted users.
 
-// Safe code only: the compiler holds it (unsafe code lives in `sys`).
+// Safe code only: the compiler holds it (unsafe code lives in `abstractions`).
 #![deny(unsafe_code)]
 
 const PCI_VENDOR_ID_INTEL: u16 = 0x8086;

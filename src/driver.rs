@@ -3,24 +3,19 @@
 //! Layer 3, the driver: vfio-pci's probe/remove/sriov_configure and the device ops that carry
 //! the VF token. Safe code only: wiring between the token policy and the safe layer.
 
-// Safe code only: the compiler holds it (unsafe code lives in `sys`). The one exception is the
-// exported id table below.
+// Safe code only: the compiler holds it (unsafe code lives in `abstractions`). The one
+// exception is the exported id table below.
 #![deny(unsafe_code)]
 
+use crate::abstractions::vfio::pci::{self as vfio_pci, CoreDevice, Device};
+use crate::abstractions::vfio::uapi::{VFIO_DEVICE_FEATURE_MASK, VFIO_DEVICE_FEATURE_PCI_VF_TOKEN};
+use crate::abstractions::{
+    pci_driver::{DeviceId, IdTable, IdTableRef, ANY},
+    printk::RateLimit,
+};
 use crate::policy::{self, MatchRequest, Role, Uuid};
-use crate::sys::ext::{
-    pci::{DeviceId, IdTable, IdTableRef, ANY},
-    ratelimit::RateLimit,
-};
-use crate::sys::uapi::{VFIO_DEVICE_FEATURE_MASK, VFIO_DEVICE_FEATURE_PCI_VF_TOKEN};
-use crate::sys::vfio::pci::{self as vfio_pci, CoreDevice, Device};
 use crate::{denylist, params};
-use kernel::{
-    device, pci,
-    prelude::*,
-    str::CStr,
-    uaccess::{UserPtr, UserSlice},
-};
+use kernel::{device, pci, prelude::*, str::CStr, uaccess::UserSlice};
 
 /// The call sites of C's `pci_info_ratelimited()` in `vfio_pci_core_match_token_uuid()`, each
 /// with its own rate limit.
@@ -123,13 +118,11 @@ impl vfio_pci::Driver for VfioPci {
     const ID_TABLE: IdTableRef = VFIO_PCI_TABLE.as_ref();
     const ATTR_NAME: &'static CStr = c"vf_token_users";
 
-    fn init(core: &CoreDevice<vfio_pci::Init>) -> Result<Self> {
+    fn init(core: &CoreDevice<vfio_pci::Init>) -> impl PinInit<Self, Error> {
         // Latch the module parameters per device, as C vfio-pci does at init.
-        core.set_behaviour(
-            params::NOINTXMASK.get(),
-            params::DISABLE_IDLE_D3.get(),
-            params::disable_vga(),
-        );
+        core.set_nointxmask(params::NOINTXMASK.get());
+        core.set_disable_idle_d3(params::DISABLE_IDLE_D3.get());
+        core.set_disable_vga(params::disable_vga());
         Ok(VfioPci)
     }
 
@@ -162,33 +155,27 @@ impl vfio_pci::Driver for VfioPci {
 
     // Inlined into the ops trampoline: this is every VFIO_DEVICE_FEATURE call's path.
     #[inline]
-    fn device_feature(
-        dev: &Device<Self>,
-        flags: u32,
-        arg: UserPtr,
-        argsz: usize,
-    ) -> Option<Result<i32>> {
+    fn device_feature(dev: &Device<Self>, feature: vfio_pci::Feature<'_>) -> Result<i32> {
+        let flags = feature.flags();
         if flags & VFIO_DEVICE_FEATURE_MASK != VFIO_DEVICE_FEATURE_PCI_VF_TOKEN {
-            return None;
+            return feature.pass_to_core();
         }
         let Some(token) = dev.vf_token() else {
-            return Some(Err(ENOTTY));
+            return Err(ENOTTY);
         };
         // SET only: a GET could hand out the token of the previous user.
-        Some(
-            match policy::check_feature_set(flags, argsz, policy::VF_TOKEN_FEATURE_MINSZ) {
-                Err(e) => Err(Error::from_errno(e.errno())),
-                Ok(policy::FeatureStep::Probed) => Ok(0),
-                Ok(policy::FeatureStep::Proceed) => {
-                    // Copied whole before the lock: a faulting copy leaves the token as it was.
-                    let mut reader = UserSlice::new(arg, policy::VF_TOKEN_FEATURE_MINSZ).reader();
-                    reader.read::<[u64; 2]>().map(|words| {
-                        *token.lock().uuid() = Uuid::from_ne_words(words);
-                        0
-                    })
-                }
-            },
-        )
+        match policy::check_feature_set(flags, feature.argsz(), policy::VF_TOKEN_FEATURE_MINSZ) {
+            Err(e) => Err(Error::from_errno(e.errno())),
+            Ok(policy::FeatureStep::Probed) => Ok(0),
+            Ok(policy::FeatureStep::Proceed) => {
+                // Copied whole before the lock: a faulting copy leaves the token as it was.
+                let mut reader =
+                    UserSlice::new(feature.arg(), policy::VF_TOKEN_FEATURE_MINSZ).reader();
+                let words = reader.read::<[u64; 2]>()?;
+                *token.lock().uuid() = Uuid::from_ne_words(words);
+                Ok(0)
+            }
+        }
     }
 
     fn probe_allowed(pdev: &pci::Device<device::Core<'_>>) -> Result {
@@ -214,7 +201,7 @@ impl vfio_pci::Driver for VfioPci {
         Err(EINVAL)
     }
 
-    fn sriov_configure(dev: &Device<Self, vfio_pci::Core>, nr_virtfn: i32) -> Result<i32> {
+    fn sriov_configure(dev: &Device<Self, vfio_pci::DeviceLocked>, nr_virtfn: i32) -> Result<i32> {
         if !params::ENABLE_SRIOV.get() {
             return Err(ENOENT);
         }
@@ -223,5 +210,10 @@ impl vfio_pci::Driver for VfioPci {
 
     fn show_attr(dev: &Device<Self>) -> Option<i32> {
         dev.vf_token().map(|token| token.lock().users())
+    }
+
+    /// On PFs only, the devices the core makes a VF token for.
+    fn attr_visible(dev: &Device<Self>) -> bool {
+        dev.is_physfn()
     }
 }

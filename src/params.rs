@@ -2,10 +2,10 @@
 
 //! Module parameters of C vfio-pci: same names, types, permissions and descriptions.
 
-// Safe code only: the compiler holds it (unsafe code lives in `sys`).
+// Safe code only: the compiler holds it (unsafe code lives in `abstractions`).
 #![deny(unsafe_code)]
 
-use crate::sys::ext::params::{
+use crate::abstractions::module_param::{
     c_module_param, c_module_param_info, BoolParam, StringParam, StringParamDesc,
 };
 use kernel::bindings;

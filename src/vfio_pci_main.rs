@@ -4,18 +4,18 @@
 //! token implemented in Rust.
 //!
 //! Three layers: `policy` (the token parser and rules, plain Rust, also tested on the host),
-//! `sys` (the safe layer over the raw bindings, where every `unsafe` block lives) and the
-//! driver (`driver`, `params`, `denylist`, `ids` and this file: wiring only).
+//! `abstractions` (the safe layer over the raw bindings, where every `unsafe` block lives)
+//! and the driver (`driver`, `params`, `denylist`, `fill_ids` and this file: wiring only).
 
+mod abstractions;
 mod denylist;
 mod driver;
-mod ids;
+mod fill_ids;
 mod params;
 pub mod policy;
-mod sys;
 
+use abstractions::vfio::pci::Registration;
 use kernel::prelude::*;
-use sys::vfio::pci::Registration;
 
 module! {
     type: VfioPciModule,
@@ -33,7 +33,7 @@ impl kernel::Module for VfioPciModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         // The kernel refuses a second module `vfio_pci` (C loaded: EEXIST; built in: EINVAL)
         // before this runs; this guards a driver of that name registered by any other module.
-        if sys::ext::pci::driver_registered(driver::NAME) {
+        if abstractions::pci_driver::driver_registered(driver::NAME) {
             pr_err!(
                 "a PCI driver named \"{}\" is already registered; not loading\n",
                 driver::NAME
@@ -42,7 +42,7 @@ impl kernel::Module for VfioPciModule {
         }
         driver::init_globals();
         let driver = KBox::pin_init(Registration::new(module), GFP_KERNEL)?;
-        ids::add_ids(driver.as_ref(), params::IDS.value());
+        fill_ids::add_ids(driver.as_ref(), params::IDS.value());
         if params::DISABLE_DENYLIST.get() {
             pr_warn!("device denylist disabled.\n");
         }

@@ -7,13 +7,15 @@
 //! (the PCI enable count back where it was): the `Enabled` guard ran `vfio_pci_core_disable`.
 
 #[allow(unused)]
-pub mod policy;
+mod abstractions;
 #[allow(unused)]
-mod sys;
+pub mod policy;
 
+use abstractions::pci_driver::{DeviceId, IdTable, IdTableRef, ANY};
+use abstractions::vfio::pci::{
+    self as vfio_pci, CoreDevice, Device, Opened, Opening, Registration,
+};
 use kernel::prelude::*;
-use sys::ext::pci::{DeviceId, IdTable, IdTableRef, ANY};
-use sys::vfio::pci::{self as vfio_pci, CoreDevice, Device, Opened, Opening, Registration};
 
 module! {
     type: VfioPciOpenTest,
@@ -38,13 +40,16 @@ impl kernel::Module for VfioPciOpenTest {
 /// Every device, through `driver_override` only.
 static TABLE: IdTable<1> = IdTable::new([DeviceId::vfio_override(ANY, ANY)]);
 
-/// The driver: no per-device data.
-struct FailAfterEnable;
+/// The driver's per-device data: the error its setup step fails with (the suite expects
+/// `ENOENT`), set at `init` and read back at each open.
+struct FailAfterEnable {
+    setup_error: Error,
+}
 
 impl FailAfterEnable {
-    /// The setup step between enable and finish; it fails, with an errno the suite expects.
-    fn setup(_dev: &Device<Self>) -> Result {
-        Err(ENOENT)
+    /// The setup step between enable and finish; it fails.
+    fn setup(dev: &Device<Self>) -> Result {
+        Err(dev.data().setup_error)
     }
 }
 
@@ -53,8 +58,10 @@ impl vfio_pci::Driver for FailAfterEnable {
     const NAME: &'static CStr = c"vfio-pci-open-test";
     const ID_TABLE: IdTableRef = TABLE.as_ref();
 
-    fn init(_core: &CoreDevice<vfio_pci::Init>) -> Result<Self> {
-        Ok(FailAfterEnable)
+    fn init(_core: &CoreDevice<vfio_pci::Init>) -> impl PinInit<Self, Error> {
+        Ok(FailAfterEnable {
+            setup_error: ENOENT,
+        })
     }
 
     fn open_device(dev: Opening<'_, Self>) -> Result<Opened<'_>> {

@@ -7,12 +7,12 @@
 
 #![allow(unused, unreachable_pub)]
 
+mod abstractions;
 mod policy;
-mod sys;
 
+use abstractions::pci_driver::{DeviceId, IdTable, IdTableRef, ANY};
+use abstractions::vfio::pci::{self as vfio_pci, CoreDevice, Opened, Opening};
 use kernel::prelude::*;
-use sys::ext::pci::{DeviceId, IdTable, IdTableRef, ANY};
-use sys::vfio::pci::{self as vfio_pci, CoreDevice, Opened, Opening};
 
 module! {
     type: OpenProtocolOk,
@@ -48,7 +48,7 @@ impl vfio_pci::Driver for Right {
     const NAME: &'static CStr = c"right";
     const ID_TABLE: IdTableRef = TABLE.as_ref();
 
-    fn init(_core: &CoreDevice<vfio_pci::Init>) -> Result<Self> {
+    fn init(_core: &CoreDevice<vfio_pci::Init>) -> impl PinInit<Self, Error> {
         Ok(Right)
     }
 

@@ -8,12 +8,12 @@
 
 #![allow(unused, unreachable_pub)]
 
+mod abstractions;
 mod policy;
-mod sys;
 
+use abstractions::pci_driver::{DeviceId, IdTable, IdTableRef, ANY};
+use abstractions::vfio::pci::{self as vfio_pci, CoreDevice, Opened, Opening};
 use kernel::prelude::*;
-use sys::ext::pci::{DeviceId, IdTable, IdTableRef, ANY};
-use sys::vfio::pci::{self as vfio_pci, CoreDevice, Opened, Opening};
 
 module! {
     type: OpenProtocolWrong,
@@ -43,7 +43,7 @@ macro_rules! driver {
             const NAME: &'static CStr = c"wrong";
             const ID_TABLE: IdTableRef = TABLE.as_ref();
 
-            fn init(_core: &CoreDevice<vfio_pci::Init>) -> Result<Self> {
+            fn init(_core: &CoreDevice<vfio_pci::Init>) -> impl PinInit<Self, Error> {
                 Ok($name)
             }
 

@@ -8,6 +8,8 @@
  *   set:TOKEN          VFIO_DEVICE_FEATURE_PCI_VF_TOKEN SET on the last opened device
  *   close:BDF          close the device fd opened for BDF
  *   users:BDF          print the PF's vf_token_users
+ *   cfg:BDF            read the vendor and device id from config space through BDF's open fd
+ *   reset:BDF          VFIO_DEVICE_RESET on BDF's open fd
  * Exits with the number of steps whose result differs from an expectation suffix "=ERRNO"
  * (e.g. open:0000:01:10.0=EACCES, open:0000:01:00.0:UUID=0).
  */
@@ -111,6 +113,34 @@ int main(int argc, char **argv)
 					devs[i].dev = -1;
 				}
 			printf("close %s\n", arg);
+		} else if (!strcmp(step, "cfg") || !strcmp(step, "reset")) {
+			int fd = -1;
+
+			for (int i = 0; i < ndevs; i++)
+				if (!strcmp(devs[i].bdf, arg))
+					fd = devs[i].dev;
+			if (fd < 0) {
+				err = EBADF;
+			} else if (!strcmp(step, "reset")) {
+				err = ioctl(fd, VFIO_DEVICE_RESET) ? errno : 0;
+			} else {
+				struct vfio_region_info reg = {
+					.argsz = sizeof(reg),
+					.index = VFIO_PCI_CONFIG_REGION_INDEX,
+				};
+				unsigned short id[2];
+				ssize_t n;
+
+				if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &reg)) {
+					err = errno;
+				} else {
+					n = pread(fd, id, sizeof(id), reg.offset);
+					err = n < 0 ? errno : n != sizeof(id) ? EIO : 0;
+				}
+				if (!err)
+					printf("%s config space: %04x:%04x\n", arg, id[0], id[1]);
+			}
+			printf("%s %s -> %s\n", step, arg, ename(err));
 		} else if (!strcmp(step, "users")) {
 			FILE *f;
 

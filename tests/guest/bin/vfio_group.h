@@ -124,6 +124,9 @@ static inline const char *vg_errname(int e)
 	case EBUSY: return "EBUSY";
 	case ENOENT: return "ENOENT";
 	case ENOMEM: return "ENOMEM";
+	case EPERM: return "EPERM";
+	case EBADF: return "EBADF";
+	case EIO: return "EIO";
 	default: return strerror(e);
 	}
 }

@@ -93,6 +93,30 @@ check "log line: not a PF or VF" sh -c "dmesg | grep -q '$LINE_NOT_PF_OR_VF'"
 check "log line: PF not bound to vfio-pci" sh -c "dmesg | grep -q '$LINE_PF_NOT_BOUND'"
 check "no token in the kernel log" sh -c "! dmesg | grep -qi -e $U1 -e $U2"
 check "users back to 0 after the processes exited" sh -c "[ \"\$(cat /sys/bus/pci/devices/$PF/vf_token_users)\" = 0 ]"
+# A second variant driver on the same safe layer, with no unsafe code (the test module
+# igbvf_vfio_pci.ko, src/igbvf_vfio_pci.rs): VF1 bound to it through driver_override. What it
+# leaves out is the core's, the VF token check among it: VF1 needs its PF's token as under
+# vfio-pci, logged by the core with the driver's name. Its read override counts config space
+# reads (its per-device data, shown in sysfs), its ioctl override refuses VFIO_DEVICE_RESET.
+if [ -f /rs/igbvf_vfio_pci.ko ]; then
+	check "second driver igbvf_vfio_pci loads" insmod /rs/igbvf_vfio_pci.ko
+	check "VF $VF1 binds to igbvf-vfio-pci" bind_to $VF1 igbvf-vfio-pci
+	check "config_reads on VF1 is 0, no vf_token_users" \
+		sh -c "[ \"\$(cat $D/$VF1/config_reads)\" = 0 ] && [ ! -e $D/$VF1/vf_token_users ]"
+	$T open:$VF1=EACCES open:$PF:$U1=0 open:$VF1:$U2=EACCES open:$VF1:$U1=0 users:$PF \
+		cfg:$VF1=0 cfg:$VF1=0 reset:$VF1=EPERM > /tmp/igbvf.out 2>&1
+	r=$?; sed 's/^/# /' /tmp/igbvf.out
+	check "VF1 on igbvf-vfio-pci: the PF's token, the core's check; reads; reset refused (EPERM)" [ $r = 0 ]
+	check "... the PF counted the open VF (vf_token_users = 1 while open)" grep -q "$PF vf_token_users = 1" /tmp/igbvf.out
+	check "... config space read through its read override: 8086:10ca" grep -q "$VF1 config space: 8086:10ca" /tmp/igbvf.out
+	check "... counted in its per-device data: config_reads = 2" [ "$(cat $D/$VF1/config_reads)" = 2 ]
+	check "... the core logged the refusal with the driver's name" \
+		sh -c "dmesg | grep -q 'igbvf-vfio-pci $VF1: $LINE_REQUIRED'"
+	check "VF1 back to vfio-pci, igbvf_vfio_pci unloads" sh -c "
+		echo $VF1 > /sys/bus/pci/drivers/igbvf-vfio-pci/unbind && rmmod igbvf_vfio_pci &&
+		echo vfio-pci > $D/$VF1/driver_override && echo $VF1 > /sys/bus/pci/drivers_probe &&
+		[ \"\$(basename \$(readlink $D/$VF1/driver))\" = vfio-pci ]"
+fi
 check "VFs removed" sh -c "echo 0 > /sys/bus/pci/devices/$PF/sriov_numvfs"
 
 # The upstream selftest, unmodified, against the Rust driver.

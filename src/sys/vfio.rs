@@ -1,5 +1,0 @@
-// SPDX-License-Identifier: GPL-2.0
-
-//! vfio: what a vfio_pci_core variant driver is written on (`pci`).
-
-pub(crate) mod pci;
