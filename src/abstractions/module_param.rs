@@ -3,9 +3,11 @@
 //! Module parameters registered like C's `module_param()`: same names, types and sysfs
 //! permissions as C vfio-pci, so `/sys/module/vfio_pci/parameters/*` and `options vfio_pci
 //! enable_sriov=1` work unchanged. (The `module!` macro's parameters are read-only and hidden.)
+//!
+//! C header: [`include/linux/moduleparam.h`](srctree/include/linux/moduleparam.h)
 
 use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::{bindings, types::Opaque};
+use kernel::{bindings, ffi::c_void, types::Opaque};
 
 /// A `bool` parameter; `AtomicBool` has the layout of C `bool`, and sysfs writes land in it.
 #[repr(transparent)]
@@ -23,7 +25,7 @@ impl BoolParam {
     }
 
     /// The address `param_ops_bool` writes to.
-    pub(crate) const fn as_arg(&'static self) -> *mut core::ffi::c_void {
+    pub(crate) const fn as_arg(&'static self) -> *mut c_void {
         self.0.as_ptr().cast()
     }
 }

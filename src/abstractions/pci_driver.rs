@@ -3,6 +3,8 @@
 //! PCI pieces `kernel::pci` lacks: id entries matched only through `driver_override` (its
 //! `DeviceId` has no `override_only`), a terminated id table a C `struct pci_driver` can
 //! point at, and a lookup of a driver by name.
+//!
+//! C header: [`include/linux/pci.h`](srctree/include/linux/pci.h)
 
 use kernel::{
     bindings,

@@ -7,6 +7,9 @@
 //! kernel's own `___ratelimit()`. So the semantics are C's exactly: at most a burst per
 //! window, a contended caller neither waits nor takes a line beyond the burst, and the first
 //! caller of a window after drops prints "`func`: N callbacks suppressed".
+//!
+//! C headers: [`include/linux/ratelimit.h`](srctree/include/linux/ratelimit.h),
+//! [`include/linux/printk.h`](srctree/include/linux/printk.h)
 
 use crate::abstractions::raw;
 use core::sync::atomic::{AtomicU8, Ordering};

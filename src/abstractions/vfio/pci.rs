@@ -4,6 +4,9 @@
 //! device allocation (which embeds `struct vfio_pci_core_device` and the driver's per-device
 //! data), its `vfio_device_ops` (the driver's callbacks where it has them, `vfio_pci_core_*`
 //! otherwise), the core entry points, and the [`Registration`] of the PCI driver.
+//!
+//! C headers: [`include/linux/vfio_pci_core.h`](srctree/include/linux/vfio_pci_core.h),
+//! [`include/linux/vfio.h`](srctree/include/linux/vfio.h)
 
 mod registration;
 
@@ -19,7 +22,7 @@ use core::{
 use kernel::{
     bindings, container_of, device,
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
-    ffi::{c_char, c_int, c_long, c_uint, c_ulong},
+    ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void},
     pci,
     prelude::*,
     str::CStr,
@@ -155,7 +158,7 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
 pub(crate) struct Feature<'a> {
     vdev: *mut raw::vfio_device,
     flags: u32,
-    arg: *mut core::ffi::c_void,
+    arg: *mut c_void,
     argsz: usize,
     _call: PhantomData<&'a ()>,
 }
@@ -1008,7 +1011,7 @@ impl<T: Driver> Ops<T> {
     unsafe extern "C" fn device_feature(
         vdev: *mut raw::vfio_device,
         flags: u32,
-        arg: *mut core::ffi::c_void,
+        arg: *mut c_void,
         argsz: usize,
     ) -> c_int {
         // SAFETY: an op after `init`.
