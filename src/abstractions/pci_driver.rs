@@ -85,8 +85,8 @@ impl IdTableRef {
 
 /// Whether a PCI driver named `name` is registered (e.g. a C driver of the same name).
 pub(crate) fn driver_registered(name: &CStr) -> bool {
+    let name = name.as_char_ptr();
     // SAFETY: `driver_find` only looks the NUL-terminated name up on the PCI bus.
-    let drv =
-        unsafe { bindings::driver_find(name.as_char_ptr(), &raw const bindings::pci_bus_type) };
+    let drv = unsafe { bindings::driver_find(name, &raw const bindings::pci_bus_type) };
     !drv.is_null()
 }

@@ -148,6 +148,15 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     }
 }
 
+/// A C return value that is a count or a size, or a negative errno.
+fn value_or_errno(ret: isize) -> Result<isize> {
+    if ret < 0 {
+        Err(Error::from_errno(ret as c_int))
+    } else {
+        Ok(ret)
+    }
+}
+
 /// One `VFIO_DEVICE_FEATURE` call, as vfio hands it to the `device_feature` op: the feature
 /// number and flags, and the user's buffer after the header.
 ///
@@ -187,11 +196,7 @@ impl Feature<'_> {
         let ret = unsafe {
             raw::vfio_pci_core_ioctl_feature(self.vdev, self.flags, self.arg, self.argsz)
         };
-        if ret < 0 {
-            Err(Error::from_errno(ret))
-        } else {
-            Ok(ret)
-        }
+        value_or_errno(ret as isize).map(|n| n as i32)
     }
 }
 
@@ -228,11 +233,7 @@ impl Ioctl<'_> {
     pub(crate) fn pass_to_core(self) -> Result<isize> {
         // SAFETY: by the type invariant the arguments are vfio's own for this call of the op.
         let ret = unsafe { raw::vfio_pci_core_ioctl(self.vdev, self.cmd, self.arg) };
-        if ret < 0 {
-            Err(Error::from_errno(ret as c_int))
-        } else {
-            Ok(ret as isize)
-        }
+        value_or_errno(ret as isize)
     }
 }
 
@@ -290,11 +291,7 @@ impl Read<'_> {
     pub(crate) fn pass_to_core(self) -> Result<isize> {
         // SAFETY: by the type invariant the arguments are vfio's own for this call of the op.
         let ret = unsafe { raw::vfio_pci_core_read(self.vdev, self.buf, self.count, self.ppos) };
-        if ret < 0 {
-            Err(Error::from_errno(ret as c_int))
-        } else {
-            Ok(ret)
-        }
+        value_or_errno(ret)
     }
 }
 
@@ -326,11 +323,11 @@ impl<Ctx: DeviceContext> CoreDevice<Ctx> {
 impl core::ops::Deref for CoreDevice<Init> {
     type Target = CoreDevice;
     fn deref(&self) -> &CoreDevice {
+        // INVARIANT: the `Normal` invariant is part of every context's (it needs no more of
+        // the core than the zeroed allocation).
         // SAFETY: `Ctx` is a zero-sized marker, so both have the core device's layout.
         // Aliasing: the new reference covers the same `Opaque` core device as `self`, for no
         // longer.
-        // INVARIANT: the `Normal` invariant is part of every context's (it needs no more of
-        // the core than the zeroed allocation).
         unsafe { &*ptr::from_ref(self).cast::<CoreDevice>() }
     }
 }
@@ -439,8 +436,8 @@ impl CoreDevice<Init> {
     /// Leaves VGA regions out (C: `vdev->disable_vga`, vfio-pci's `disable_vga` parameter);
     /// without `CONFIG_VFIO_PCI_VGA` there are none to leave out, and this does nothing.
     pub(crate) fn set_disable_vga(&self, on: bool) {
-        // SAFETY: as in `set_nointxmask`.
         #[cfg(CONFIG_VFIO_PCI_VGA)]
+        // SAFETY: as in `set_nointxmask`.
         unsafe {
             raw::vfio_pci_core_device::set_disable_vga_raw(self.as_raw(), on)
         };
@@ -548,9 +545,9 @@ macro_rules! deref_to_normal {
         impl<T> core::ops::Deref for Device<T, $ctx> {
             type Target = Device<T>;
             fn deref(&self) -> &Device<T> {
+                // INVARIANT: the `Normal` invariant is part of every context's.
                 // SAFETY: `Ctx` is a zero-sized marker, so both have the same layout.
                 // Aliasing: the same allocation as `self` (its core `Opaque`), for no longer.
-                // INVARIANT: the `Normal` invariant is part of every context's.
                 unsafe { &*ptr::from_ref(self).cast::<Device<T>>() }
             }
         }
@@ -573,11 +570,11 @@ impl<T: Driver, Ctx: DeviceContext> Device<T, Ctx> {
     /// `vdev` is the `vfio_device` of a live allocation made by `probe` with this `T`, whose
     /// data is initialised (any op after `init` succeeded), and the caller is in `Ctx`.
     unsafe fn from_vdev<'a>(vdev: *mut raw::vfio_device) -> &'a Self {
+        // INVARIANT: by the function's contract.
         // SAFETY: `vdev` is at offset 0 of a live `Device<T>`. Aliasing: the shared reference
         // covers the core device, which vfio and other CPUs write, only through
         // `CoreDevice`'s `Opaque`; the rest is the driver's `T`, which is `Sync` and written
         // only through its own interior mutability.
-        // INVARIANT: by the function's contract.
         unsafe { &*vdev.cast::<Self>() }
     }
 
@@ -588,11 +585,11 @@ impl<T: Driver, Ctx: DeviceContext> Device<T, Ctx> {
     /// `pdev` is bound to the PCI driver registered for `T`, or being probed by it after
     /// `probe` set its drvdata (its drvdata is our `Device<T>`), and the caller is in `Ctx`.
     pub(super) unsafe fn from_bound<'a>(pdev: *mut bindings::pci_dev) -> &'a Self {
+        // INVARIANT: by the function's contract.
         // SAFETY: by contract drvdata is the core device, i.e. our live `Device<T>`. Aliasing:
         // the shared reference covers its core part only through `Opaque` (vfio and other
         // CPUs write it), and `T` is `Sync`; the `pci_dev` is only reached through the raw
         // pointer.
-        // INVARIANT: by the function's contract.
         unsafe { &*bindings::dev_get_drvdata(&raw mut (*pdev).dev).cast::<Self>() }
     }
 }
@@ -709,9 +706,9 @@ impl<T: Driver> Device<T> {
             )
         };
         let vdev = NonNull::new(kernel::error::from_err_ptr(vdev)?).ok_or(ENOMEM)?;
+        // INVARIANT: the core and the data are initialised by the `init` op.
         // SAFETY: `_vfio_alloc_device` returns the first reference to a `Device<T>` (the
         // `vfio_device` is at its offset 0) whose `init` op succeeded.
-        // INVARIANT: the core and the data are initialised by the `init` op.
         let dev: ARef<VfioDevice<T>> = unsafe { ARef::from_raw(vdev.cast()) };
         let core = dev.0.core.as_raw();
         #[cfg(CONFIG_VFIO_PCI_DMABUF)]
@@ -874,10 +871,10 @@ impl<T: Driver> Ops<T> {
     unsafe extern "C" fn init(vdev: *mut raw::vfio_device) -> c_int {
         // vfio calls `init` on a zeroed allocation of `Device<T>` (see `probe`).
         let dev = vdev.cast::<Device<T>>();
+        // INVARIANT: vfio set `vdev.dev` and shares the device with no one before `init`.
         // SAFETY: `core` is the first field of the allocation. Aliasing: `CoreDevice<Init>` is
         // a transparent `Opaque` wrapper of the core device, so the shared reference allows
         // the writes the `set_*` methods and the core make to it.
-        // INVARIANT: vfio set `vdev.dev` and shares the device with no one before `init`.
         let core = unsafe { &*(&raw const (*dev).core).cast::<CoreDevice<Init>>() };
         from_result(|| {
             let data = KBox::pin_init(T::init(core), GFP_KERNEL)?;
@@ -972,10 +969,7 @@ impl<T: Driver> Ops<T> {
             arg,
             _call: PhantomData,
         };
-        match T::ioctl(dev, call) {
-            Ok(n) => n as c_long,
-            Err(e) => e.to_errno() as c_long,
-        }
+        from_result(|| T::ioctl(dev, call).map(|n| n as c_long))
     }
 
     /// # Safety
@@ -998,10 +992,7 @@ impl<T: Driver> Ops<T> {
             ppos,
             _call: PhantomData,
         };
-        match T::read(dev, call) {
-            Ok(n) => n,
-            Err(e) => e.to_errno() as isize,
-        }
+        from_result(|| T::read(dev, call))
     }
 
     /// # Safety

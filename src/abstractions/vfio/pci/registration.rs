@@ -93,11 +93,11 @@ impl<T: Driver> Registration<T> {
         pdev: *mut bindings::pci_dev,
         _id: *const bindings::pci_device_id,
     ) -> c_int {
+        // INVARIANT: so the reference, which cannot leave this call, is in the `device::Core`
+        // context.
         // SAFETY: the PCI core passes a valid device being probed, under its device lock.
         // Aliasing: `pci::Device` wraps the `pci_dev` in `Opaque`, so the shared reference
         // allows the writes the PCI core and other CPUs make to it.
-        // INVARIANT: so the reference, which cannot leave this call, is in the `device::Core`
-        // context.
         let pci_dev = unsafe { &*pdev.cast::<pci::Device<device::Core<'_>>>() };
         from_result(|| {
             T::probe_allowed(pci_dev)?;
