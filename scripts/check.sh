@@ -132,6 +132,20 @@ else
 fi
 echo "phase: private-layout $(( $(date +%s) - t0 ))s"
 
+# 2e. The Debian package is lintian clean (its overrides argued in scripts/debian/lintian-overrides).
+t0=$(date +%s)
+lint_rc=1 lint=
+if deb=$("$here/debian/mkdeb.sh" 2>"$run/mkdeb.err"); then
+	lint=$(lintian --fail-on error,warning "$deb" 2>&1) && lint_rc=0
+	lint=$(grep -v '^running with root' <<<"$lint" || true)
+fi
+if [ "$lint_rc" = 0 ] && [ -z "$lint" ]; then
+	PASS=$((PASS + 1)); echo "ok - the Debian package is lintian clean (${deb##*/})"
+else
+	tail -n 5 "$run/mkdeb.err"; echo "$lint" | head -20; count_fail "lintian"
+fi
+echo "phase: lintian $(( $(date +%s) - t0 ))s"
+
 # 3. VM suites; each guest prints its checks as KTAP (tests/guest/lib.sh), read by ktap_counts.
 # vm_job NAME SUITE VARIANT [APPEND] [REF]: one boot; the log is logs/NAME.log.
 vm_job() {

@@ -27,10 +27,30 @@ sed "s/@VERSION@/$ver/" "$TOP/dkms.conf" >"$src/dkms.conf"
 install -m 755 "$here/prepare-tree.sh" "$pkg/usr/share/$name/prepare-tree.sh"
 install -m 755 "$here/vfio-pci-rs-prepare-tree" "$pkg/usr/sbin/vfio-pci-rs-prepare-tree"
 echo "override vfio_pci * updates/dkms" >"$pkg/etc/depmod.d/$name.conf"
+# Debian's convention for who builds a package: DEBFULLNAME and DEBEMAIL (a local build
+# without them names the local root: scripts/debian/lintian-overrides).
+maintainer="${DEBFULLNAME:-vfio-pci-rs developers} <${DEBEMAIL:-root@localhost}>"
 cat >"$pkg/usr/share/doc/$name-dkms/copyright" <<COPYRIGHT
-vfio-pci in Rust, a drop-in replacement for the Linux vfio-pci driver.
-License: GPL-2.0 (see /usr/share/common-licenses/GPL-2).
+Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: vfio-pci-rs
+Comment: vfio-pci in Rust, a drop-in replacement for the Linux vfio-pci driver.
+
+Files: *
+Copyright: 2026 vfio-pci-rs developers
+License: GPL-2.0
+ On Debian systems, the full text of the GNU General Public License version 2
+ is in /usr/share/common-licenses/GPL-2.
 COPYRIGHT
+# A native package's changelog: this build, from the commit it was made of.
+{
+	printf '%s (%s) unstable; urgency=medium\n\n' "$name" "$ver"
+	printf '  * Built from commit %s.\n\n' "$(git -C "$TOP" rev-parse HEAD)"
+	printf ' -- %s  %s\n' "$maintainer" "$(git -C "$TOP" log -1 --format=%cD)"
+} | gzip -9n >"$pkg/usr/share/doc/$name-dkms/changelog.gz"
+# Argued in the file itself: a locally built package has no maintainer address to name.
+install -D -m 644 "$here/lintian-overrides" "$pkg/usr/share/lintian/overrides/$name-dkms"
+mkdir -p "$pkg/usr/share/man/man8"
+gzip -9n <"$here/vfio-pci-rs-prepare-tree.8" >"$pkg/usr/share/man/man8/vfio-pci-rs-prepare-tree.8.gz"
 
 cat >"$pkg/DEBIAN/control" <<CONTROL
 Package: $name-dkms
@@ -38,18 +58,18 @@ Version: $ver
 Architecture: all
 Section: kernel
 Priority: optional
-Maintainer: vfio-pci-rs developers <root@localhost>
-Depends: dkms (>= 3.1.5), rustc, rust-src, bindgen, libclang-dev, make, flex, bison, bc,
- libelf-dev, libssl-dev, dwarves, binutils, openssl, xz-utils, kmod, python3
+Maintainer: $maintainer
+Depends: dkms (>= 3.1.5), rustc, rust-src, bindgen, libclang-dev, make, flex, bison, bc, libelf-dev, libssl-dev, dwarves, binutils, openssl, xz-utils, kmod, python3
 Recommends: linux-source-7.3
 Installed-Size: $(du -sk "$pkg" | cut -f1)
 Description: vfio-pci in Rust (DKMS source)
- A drop-in replacement for the kernel's C vfio-pci driver, with the SR-IOV VF token
- implemented in Rust. DKMS builds it for each kernel with CONFIG_RUST and
- CONFIG_VFIO_PCI_CORE and installs it to updates/dkms, where modprobe vfio-pci picks it
- over the C module; removing this package brings the C driver back. Debian's headers
- lack the kernel's Rust metadata: the build first makes it from linux-source (about
- 2 GB per kernel in /var/lib/vfio-pci-rs, removed on purge).
+ A drop-in replacement for the kernel's C vfio-pci driver, with the SR-IOV VF
+ token implemented in Rust. DKMS builds it for each kernel with CONFIG_RUST and
+ CONFIG_VFIO_PCI_CORE and installs it to updates/dkms, where modprobe vfio-pci
+ picks it over the C module; removing this package brings the C driver back.
+ Debian's headers lack the kernel's Rust metadata: the build first makes it
+ from linux-source (about 2 GB per kernel in /var/lib/vfio-pci-rs, removed on
+ purge).
 CONTROL
 echo "/etc/depmod.d/$name.conf" >"$pkg/DEBIAN/conffiles"
 # Both maintainer scripts refresh the initramfs of the kernels they touch, where the image
