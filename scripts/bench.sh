@@ -76,7 +76,7 @@ text_of() {
 	[ -z "${tmp:-}" ] || rm -f "$tmp"
 }
 if [ "$variant" = debian ]; then
-	eval "$("$here/debian/guest.sh")"
+	debian_guest || { echo "bench: the Debian guest could not be prepared" >&2; exit 1; }
 	c_ko=$deb_modules/kernel/drivers/vfio/pci/vfio-pci.ko.xz
 	rs_ko=$(find "${deb_lower%%:*}" -path '*/updates/dkms/vfio_pci.ko*' | head -n1)
 	[ -n "$rs_ko" ] || { echo "bench: no DKMS-built vfio_pci.ko in ${deb_lower%%:*}" >&2; exit 1; }

@@ -12,7 +12,7 @@ cd "$TOP" || exit 1
 "$here/setup.sh" || die "setup failed"
 # The guest takes the selftests and the static tools from the rig's build.
 "$here/rig.sh" >/dev/null || die "rig build failed"
-[ $# -gt 0 ] || set -- $DEB_KERNELS
+[ $# -gt 0 ] || { read -ra all <<<"$DEB_KERNELS"; set -- "${all[@]}"; }
 PASS=0 FAIL=0 SKIP=0 rows=()
 for k in "$@"; do
 	t0=$(date +%s)

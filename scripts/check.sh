@@ -146,10 +146,24 @@ else
 fi
 echo "phase: lintian $(( $(date +%s) - t0 ))s"
 
+# 2f. Every shell script of the repository (*.sh, or a sh/bash #! line) is shellcheck clean,
+# the guest's with their dialect named in the file (.shellcheckrc: sourced files followed).
+mapfile -t sh_files < <(git ls-files | while IFS= read -r f; do
+	case $f in
+	*.sh) echo "$f" ;;
+	*) head -c 64 "$f" | head -n1 | grep -qE '^#!.*[/ ](ba|da)?sh$' && echo "$f" ;;
+	esac
+done)
+if sc_out=$(shellcheck -f gcc "${sh_files[@]}" 2>&1); then
+	PASS=$((PASS + 1)); echo "ok - shellcheck clean: ${#sh_files[@]} shell scripts"
+else
+	echo "$sc_out" | head -n 20; count_fail "shellcheck"
+fi
+
 # 3. VM suites; each guest prints its checks as KTAP (tests/guest/lib.sh), read by ktap_counts.
 # vm_job NAME SUITE VARIANT [APPEND] [REF]: one boot; the log is logs/NAME.log.
 vm_job() {
-	local name=$1 suite=$2 variant=$3 append=${4:-} ref=${5:-} t0 tag line p f s
+	local name=$1 suite=$2 variant=$3 append=${4:-} ref=${5:-} t0 tag p f s
 	t0=$(date +%s)
 	tag=${name#"$suite"}; tag=${tag#-}
 	RIG_VARIANT=$variant RIG_TAG=$tag RIG_APPEND=$append RIG_REF=$ref \

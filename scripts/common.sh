@@ -17,6 +17,16 @@ c_variant_of() { echo "$TOP/.cache/c-variant-${1:-rig}"; }
 tools_of() { if [ "${1:-rig}" = rig ]; then echo "$TOP/.cache/rig-bin"; else echo "$TOP/.cache/rig-bin-$1"; fi; }
 # The Debian mirror the machine's apt sources already name (never a host name in the repo);
 # empty when there is none.
+# Prepares the Debian guest (scripts/debian/guest.sh: chroot, packages, DKMS) and sets
+# deb_kernel (its vmlinuz), deb_lower (the root's overlay layers) and deb_modules.
+# shellcheck disable=SC2034 # set for the caller
+debian_guest() {
+	local out
+	out=$("$TOP/scripts/debian/guest.sh") || return 1
+	deb_kernel=$(sed -n 's/^deb_kernel=//p' <<<"$out")
+	deb_lower=$(sed -n 's/^deb_lower=//p' <<<"$out")
+	deb_modules=$(sed -n 's/^deb_modules=//p' <<<"$out")
+}
 apt_mirror() {
 	local m
 	m=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null |

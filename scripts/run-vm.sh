@@ -24,8 +24,7 @@ kernel=$kout/arch/x86/boot/bzImage
 # selftests and the static tools.
 wrap=() debian_args=()
 if [ "$variant" = debian ]; then
-	guest=$("$here/debian/guest.sh") || { echo "run-vm: the Debian guest could not be prepared" >&2; exit 1; }
-	eval "$guest"
+	debian_guest || { echo "run-vm: the Debian guest could not be prepared" >&2; exit 1; }
 	kernel=$deb_kernel
 	export RIG_DEB_MODULES=$deb_modules
 	merged=$CACHE/debian-root-${RIG_TAG:-$1}
@@ -63,7 +62,9 @@ accel=tcg,thread=single
 # each; sleep=off: an idle guest skips to its next timer), so a case takes the same guest
 # time whatever the host's load. It costs wall time (about 1.8x under TCG).
 clock=()
-[ "$suite" = upstream ] && [ "${RIG_KVM:-0}" != 1 ] && clock=(-icount shift=0,sleep=off)
+[ "$suite" = upstream ] && [ "${RIG_KVM:-0}" != 1 ] && clock=(-icount "shift=0,sleep=off")
+# RIG_QEMU_ARGS: words, split here (device options have no spaces).
+read -ra qemu_extra <<<"${RIG_QEMU_ARGS:-}"
 set +e
 timeout --foreground -k 10 "$timeout_s" "${wrap[@]}" qemu-system-x86_64 \
 	-machine q35 -accel "$accel" "${clock[@]}" -cpu max -m 2G -smp 2 \
@@ -77,7 +78,7 @@ timeout --foreground -k 10 "$timeout_s" "${wrap[@]}" qemu-system-x86_64 \
 	-netdev user,id=n0,restrict=on -device igb,bus=rp1,netdev=n0 \
 	-netdev user,id=n1,restrict=on -device igb,bus=rp2,netdev=n1 \
 	-netdev user,id=n2,restrict=on -device e1000e,bus=rp3,netdev=n2 \
-	${RIG_QEMU_ARGS:-} \
+	"${qemu_extra[@]}" \
 	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" | grep --line-buffered -v "^\[ *[0-9]*\.[0-9]*\]"
 rc=${PIPESTATUS[0]}
 set -e

@@ -22,7 +22,7 @@ stamp() { mkdir -p "$CACHE/stamps"; touch "$CACHE/stamps/$1"; }
 
 # 1. Host packages, QEMU from bookworm-backports (bookworm's 7.2 has no igb).
 # pahole and readelf (binutils) read the kernel's BTF for scripts/check-private-layout.sh.
-# shellcheck and lintian: the scripts' and the Debian package's lint (scripts/check.sh).
+# Lint of the shell scripts and of the Debian package (scripts/check.sh): shellcheck, lintian.
 pkgs=(flex bison bc cpio rsync make libelf-dev libssl-dev uuid-dev busybox-static clang-19
       libclang-19-dev lld-19 llvm-19 kmod pahole binutils xz-utils python3 bash-static
       python3-matplotlib shellcheck lintian)

@@ -19,7 +19,7 @@ trixie-7.2.[0-9]*)
 	deb_krel=${DEB_KERNEL#trixie-} deb_krel=${deb_krel%%-*}+deb13
 	;;
 sid-7.2 | sid-7.2-*) DEB_SUITE=sid DEB_POCKETS=sid deb_krel=7.2.13+deb14 ;;
-*) echo "DEB_KERNEL=$DEB_KERNEL: not one of" $DEB_KERNELS >&2; exit 1 ;;
+*) echo "DEB_KERNEL=$DEB_KERNEL: not one of $DEB_KERNELS" >&2; exit 1 ;;
 esac
 case $DEB_KERNEL in
 *-cloud) deb_flavour=cloud-amd64 ;;

@@ -1,3 +1,5 @@
+# shellcheck shell=dash
+# shellcheck disable=SC2034 # the constants below are the suites'
 # Helpers for guest suites (busybox sh or Debian's dash). A suite's output is KTAP (version 1,
 # Documentation/dev-tools/ktap.rst): the init prints the version line; each check is one
 # numbered result line, "ok N description", "not ok N description" or "ok N description
@@ -83,6 +85,7 @@ kunit_check() {
 		r=$(grep -E "^(not )?ok [0-9]+ $s\$" /tmp/kunit.log | tail -n1)
 		c=$(grep -E "^# $s: pass:" /tmp/kunit.log | tail -n1)
 		counts=${c#?" $s: "}
+		# shellcheck disable=SC2016 # expanded by the inner sh
 		check "KUnit $s: ${counts:-no report}" sh -c '[ "${1%% *}" = ok ] && [ -n "$2" ]' _ "$r" "$c"
 	done
 }
@@ -92,7 +95,7 @@ die() {
 	poweroff -f
 }
 
-driver_of() { [ -L /sys/bus/pci/devices/$1/driver ] && basename "$(readlink /sys/bus/pci/devices/$1/driver)"; }
+driver_of() { [ -L /sys/bus/pci/devices/"$1"/driver ] && basename "$(readlink /sys/bus/pci/devices/"$1"/driver)"; }
 # bind_to BDF DRIVER: unbind from any driver, override, bind
 bind_to() {
 	cur=$(driver_of "$1")
@@ -114,31 +117,32 @@ if [ "$HOST" = debian ]; then
 	load_c_variant() { false; }
 else
 	load_core() {
-		insmod $MODDIR/irqbypass.ko 2>/dev/null
-		insmod $MODDIR/vfio-pci-core.ko 2>/dev/null
+		insmod "$MODDIR"/irqbypass.ko 2>/dev/null
+		insmod "$MODDIR"/vfio-pci-core.ko 2>/dev/null
 		grep -q '^vfio_pci_core ' /proc/modules
 	}
 	# load_c_vfio_pci [params]: the C reference driver
-	load_c_vfio_pci() { load_core && insmod $MODDIR/vfio-pci.ko "$@"; }
+	load_c_vfio_pci() { load_core && insmod "$MODDIR"/vfio-pci.ko "$@"; }
 	# load_rs_vfio_pci [params]: this project's module
 	load_rs_vfio_pci() { load_core && insmod /rs/vfio_pci.ko "$@"; }
 	# load_c_variant: virtio-vfio-pci, a C vfio_pci_core variant driver (scripts/rig.sh) that
 	# checks VF tokens with the core's vfio_pci_core_match_token_uuid(); loaded once a boot.
 	load_c_variant() {
-		grep -q '^virtio_vfio_pci ' /proc/modules || { load_core && insmod $MODDIR/virtio-vfio-pci.ko; }
+		grep -q '^virtio_vfio_pci ' /proc/modules || { load_core && insmod "$MODDIR"/virtio-vfio-pci.ko; }
 	}
 fi
 unload_vfio_pci() { rmmod vfio_pci; }
 # Expect the rig's devices where run-vm.sh put them.
 check_rig() {
-	[ "$(cat /sys/bus/pci/devices/$PF/device 2>/dev/null)" = 0x10c9 ] || die "igb PF not at $PF"
-	[ "$(cat /sys/bus/pci/devices/$HOST_PF/device 2>/dev/null)" = 0x10c9 ] || die "second igb not at $HOST_PF"
-	[ -e /sys/bus/pci/devices/$PLAIN ] || die "plain NIC not at $PLAIN"
-	[ "$(cat /sys/bus/pci/devices/$PF/sriov_totalvfs)" = 7 ] || die "igb PF has no 7 VFs (sriov_totalvfs: $(cat /sys/bus/pci/devices/$PF/sriov_totalvfs 2>&1))"
+	[ "$(cat /sys/bus/pci/devices/"$PF"/device 2>/dev/null)" = 0x10c9 ] || die "igb PF not at $PF"
+	[ "$(cat /sys/bus/pci/devices/"$HOST_PF"/device 2>/dev/null)" = 0x10c9 ] || die "second igb not at $HOST_PF"
+	[ -e /sys/bus/pci/devices/"$PLAIN" ] || die "plain NIC not at $PLAIN"
+	[ "$(cat /sys/bus/pci/devices/"$PF"/sriov_totalvfs)" = 7 ] || die "igb PF has no 7 VFs (sriov_totalvfs: $(cat /sys/bus/pci/devices/"$PF"/sriov_totalvfs 2>&1))"
 }
 # vfio_holders: the processes that hold a vfio or iommufd file (an fd or a mapping of one).
 vfio_holders() {
 	for p in /proc/[0-9]*; do
+		# shellcheck disable=SC2010 # the link targets ls -l shows, of fds, not file names
 		if ls -l "$p/fd/" 2>/dev/null | grep -qE -- '-> (/dev/vfio/|/dev/iommu|anon_inode:\[vfio)' ||
 			grep -qE 'vfio-device|/dev/vfio/' "$p/maps" 2>/dev/null; then
 			echo "${p#/proc/}:$(cat "$p/comm" 2>/dev/null):$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "$p/status" 2>/dev/null)"
@@ -152,7 +156,7 @@ vfio_holders() {
 wait_vfio_idle() {
 	wv_n=0
 	while wv_h=$(vfio_holders) && [ -n "$wv_h" ]; do
-		[ "$wv_n" -ge "$1" ] && { echo "# vfio files still held after $1 s by:" $wv_h; return 1; }
+		[ "$wv_n" -ge "$1" ] && { echo "# vfio files still held after $1 s by: $(echo "$wv_h" | tr '\n' ' ')"; return 1; }
 		sleep 1; wv_n=$((wv_n + 1))
 	done
 	[ "$wv_n" = 0 ] || echo "# waited ${wv_n}s for vfio files to be released"
@@ -172,8 +176,8 @@ run_timed() {
 		{
 			echo "# TIMEOUT after ${secs}s: $*"
 			for p in /proc/[0-9]*; do
-				st=$(sed -n 's/^State:[[:space:]]*//p' $p/status 2>/dev/null)
-				w=$(cat $p/wchan 2>/dev/null); c=$(cat $p/comm 2>/dev/null)
+				st=$(sed -n 's/^State:[[:space:]]*//p' "$p"/status 2>/dev/null)
+				w=$(cat "$p"/wchan 2>/dev/null); c=$(cat "$p"/comm 2>/dev/null)
 				case $st in S*|D*) [ -n "$w" ] && [ "$w" != 0 ] && echo "# task ${p#/proc/} $c $st: $w" ;; esac
 			done
 			dmesg | tail -n 40 | sed 's/^/# dmesg: /'

@@ -1,3 +1,4 @@
+# shellcheck shell=dash
 # Benchmark of the VF token paths, C vfio-pci against the Rust driver, in one boot: the two
 # drivers alternate round by round (c rs c rs ...). Per round and driver: PF probe time, the
 # upstream vfio_pci_device_init_perf_test on the PF, the open/close metrics of vfio_bench on a
@@ -13,11 +14,12 @@
 # (VF counts of the NVMe series; a count above sriov_totalvfs is capped to it),
 # rig.scale_paths=cdev,group (the paths the scaling series open VFs on; default cdev, or
 # group on a kernel without vfio cdev, e.g. Debian's: no CONFIG_IOMMUFD).
+# shellcheck source=tests/guest/lib.sh
 . /tests/lib.sh
 # Debian's guest has no udev: its NIC drivers are loaded as the rig's built-in igb is there.
 # The NVMe PF stays without a driver in both (the rig kernel has none): it goes to vfio-pci.
 if [ "$HOST" = debian ]; then
-	modprobe igb && modprobe e1000e || die "Debian's igb and e1000e modules do not load"
+	{ modprobe igb && modprobe e1000e; } || die "Debian's igb and e1000e modules do not load"
 fi
 check_rig
 TOKEN=2f6e5b1c-8d4a-4e07-9c3b-71a0d5e4f812
@@ -43,21 +45,21 @@ BENCH_TIMEOUT=$((OPEN_ITERS + ITERS * 8 / 1000 + 300))
 
 # The NVMe PF of the bench (QEMU nvme with SR-IOV, scripts/bench.sh), if there is one.
 NVME=
-for f in $D/*/class; do
+for f in "$D"/*/class; do
 	dev=${f%/class}
-	[ "$(cat $f)" = 0x010802 ] && [ -e $dev/sriov_totalvfs ] && NVME=${dev##*/} && break
+	[ "$(cat "$f")" = 0x010802 ] && [ -e "$dev"/sriov_totalvfs ] && NVME=${dev##*/} && break
 done
-[ -n "$NVME" ] && echo "bench: NVMe PF $NVME, sriov_totalvfs $(cat $D/$NVME/sriov_totalvfs)"
+[ -n "$NVME" ] && echo "bench: NVMe PF $NVME, sriov_totalvfs $(cat $D/"$NVME"/sriov_totalvfs)"
 
 # emit DRIVER ROUND FILE: vfio_bench's BENCH lines as BENCHREC, other lines indented.
 emit() {
-	grep '^BENCH ' $3 | sed "s/^BENCH /BENCHREC $1 $2 /"
-	grep -v '^BENCH ' $3 | sed 's/^/# /'
+	grep '^BENCH ' "$3" | sed "s/^BENCH /BENCHREC $1 $2 /"
+	grep -v '^BENCH ' "$3" | sed 's/^/# /'
 }
 
 # vf0_of PF: the BDF of its first VF (cd -P and $PWD: no fork, which is slow under TCG).
 vf0_of() {
-	(cd -P $D/$1/virtfn0 && echo ${PWD##*/})
+	(cd -P $D/"$1"/virtfn0 && echo "${PWD##*/}")
 }
 
 # enable_vfs PF N: N VFs on PF, every one on vfio-pci with its resets disabled ("echo >
@@ -65,10 +67,10 @@ vf0_of() {
 # core's work, not the PCIe-mandated waits of FLR (100 ms) and D3hot transitions (10 ms).
 # Without forks per VF: 255 of them under TCG would cost minutes.
 enable_vfs() {
-	echo $2 > $D/$1/sriov_numvfs || return 1
-	for vf in $D/$1/virtfn*; do
-		[ $vf/driver -ef $VFIO_PCI ] || { echo "# $vf not on vfio-pci"; return 1; }
-		echo > $vf/reset_method || return 1
+	echo "$2" > $D/"$1"/sriov_numvfs || return 1
+	for vf in "$D/$1"/virtfn*; do
+		[ "$vf"/driver -ef $VFIO_PCI ] || { echo "# $vf not on vfio-pci"; return 1; }
+		echo > "$vf"/reset_method || return 1
 	done
 }
 
@@ -84,12 +86,13 @@ na() {
 init_perf() {
 	modes=
 	if [ $IOMMUFD = 0 ]; then
-		na $1 $2 no-/dev/iommu init_perf_iommufd_compat_type1 init_perf_iommufd_compat_type1v2 init_perf_iommufd
+		na "$1" "$2" no-/dev/iommu init_perf_iommufd_compat_type1 init_perf_iommufd_compat_type1v2 init_perf_iommufd
 		modes="-v vfio_type1_iommu -v vfio_type1v2_iommu"
 	fi
-	run_timed 300 /selftests/vfio_pci_device_init_perf_test $modes $PF > /tmp/perf.out 2>&1
+	# shellcheck disable=SC2086 # $modes: options, split on purpose
+	run_timed 300 /selftests/vfio_pci_device_init_perf_test $modes "$PF" > /tmp/perf.out 2>&1
 	rc=$?
-	awk -v d=$1 -v r=$2 '
+	awk -v d="$1" -v r="$2" '
 		/ RUN / { n = split($3, a, "."); mode = a[n - 1] }
 		/Avg init time/ { t = $NF; sub(/s$/, "", t); split(t, p, ".")
 			printf "BENCHREC %s %s init_perf_%s n=1 median_ns=%d\n", d, r, mode, p[1] * 1000000000 + p[2] }
@@ -102,14 +105,14 @@ init_perf() {
 # SCALE_PATHS: metric PATH_open_close_sw_SERIES_vfsN.
 scale() {
 	for path in $SCALE_PATHS; do
-		if [ $path = cdev ] && [ $CDEV = 0 ]; then
-			na $1 $2 no-vfio-cdev cdev_open_close_sw_${4}_vfs$5
+		if [ "$path" = cdev ] && [ $CDEV = 0 ]; then
+			na "$1" "$2" no-vfio-cdev cdev_open_close_sw_"${4}"_vfs"$5"
 			continue
 		fi
-		run_timed $BENCH_TIMEOUT env PF=$3 VF0=$(vf0_of $3) ITERS=$SCALE_ITERS METRICS=${path}_open_close \
-			HOLD=$(($5 - 1)) TAG=_sw_${4}_vfs$5 /selftests/vfio_bench $TOKEN > /tmp/scale.out 2>&1
+		run_timed $BENCH_TIMEOUT env PF="$3" VF0="$(vf0_of "$3")" ITERS="$SCALE_ITERS" METRICS="${path}"_open_close \
+			HOLD=$(($5 - 1)) TAG=_sw_"${4}"_vfs"$5" /selftests/vfio_bench $TOKEN > /tmp/scale.out 2>&1
 		rc=$?
-		emit $1 $2 /tmp/scale.out
+		emit "$1" "$2" /tmp/scale.out
 		[ $rc = 0 ] || return $rc
 	done
 	return 0
@@ -117,81 +120,83 @@ scale() {
 
 # round DRIVER N: one round; 0 when every step and every metric succeeded.
 round() {
-	if [ $1 = c ]; then
+	if [ "$1" = c ]; then
 		load_c_vfio_pci enable_sriov=1
 	else
 		load_rs_vfio_pci enable_sriov=1
 	fi || { echo "# $1 $2: module does not load"; return 1; }
 	echo vfio-pci > $D/$PF/driver_override
-	/selftests/vfio_bench probe $PF $PROBE_ITERS > /tmp/probe.out 2>&1 ||
-		{ emit $1 $2 /tmp/probe.out; echo "# $1 $2: PF does not bind"; return 1; }
-	emit $1 $2 /tmp/probe.out
+	/selftests/vfio_bench probe $PF "$PROBE_ITERS" > /tmp/probe.out 2>&1 ||
+		{ emit "$1" "$2" /tmp/probe.out; echo "# $1 $2: PF does not bind"; return 1; }
+	emit "$1" "$2" /tmp/probe.out
 	# The vfio cdev of the bound PF: none without IOMMUFD or VFIO_DEVICE_CDEV.
 	CDEV=0
-	[ $IOMMUFD = 1 ] && [ -c /dev/vfio/devices/$(ls $D/$PF/vfio-dev 2>/dev/null | head -n1) ] && CDEV=1
+	cdev_name=
+	for c in "$D/$PF"/vfio-dev/*; do [ -e "$c" ] && cdev_name=${c##*/} && break; done
+	[ "$IOMMUFD" = 1 ] && [ -n "$cdev_name" ] && [ -c "/dev/vfio/devices/$cdev_name" ] && CDEV=1
 	if [ $CDEV = 1 ]; then
 		cdev_metrics=cdev_open_close
 	else
 		cdev_metrics=
-		na $1 $2 no-vfio-cdev cdev_open_close cdev_open_close_sw
+		na "$1" "$2" no-vfio-cdev cdev_open_close cdev_open_close_sw
 	fi
-	init_perf $1 $2 || { echo "# $1 $2: vfio_pci_device_init_perf_test failed"; return 1; }
+	init_perf "$1" "$2" || { echo "# $1 $2: vfio_pci_device_init_perf_test failed"; return 1; }
 
 	# With the VF's reset, as users get it: OPEN_ITERS; the open/close also without it.
 	echo 7 > $D/$PF/sriov_numvfs || { echo "# $1 $2: no VFs"; return 1; }
 	VF0=$(vf0_of $PF)
-	[ "$(driver_of $VF0)" = vfio-pci ] || bind_to $VF0 vfio-pci ||
+	[ "$(driver_of "$VF0")" = vfio-pci ] || bind_to "$VF0" vfio-pci ||
 		{ echo "# $1 $2: VF $VF0 not on vfio-pci"; return 1; }
-	run_timed $BENCH_TIMEOUT env PF=$PF VF0=$VF0 ITERS=$ITERS OPEN_ITERS=$OPEN_ITERS \
+	run_timed $BENCH_TIMEOUT env PF=$PF VF0="$VF0" ITERS="$ITERS" OPEN_ITERS="$OPEN_ITERS" \
 		METRICS=feature_set,group_open_close,wrong_token,no_token${cdev_metrics:+,$cdev_metrics} \
 		/selftests/vfio_bench $TOKEN > /tmp/bench.out 2>&1
 	rc=$?
-	emit $1 $2 /tmp/bench.out
+	emit "$1" "$2" /tmp/bench.out
 	[ $rc = 0 ] || return 1
 	# The software path (suffix _sw): new VFs with no reset method and no idle D3.
 	echo 0 > $D/$PF/sriov_numvfs
 	echo 1 > /sys/module/vfio_pci/parameters/disable_idle_d3
 	enable_vfs $PF 7 || { echo "# $1 $2: igb VFs not ready for the _sw runs"; return 1; }
 	VF0=$(vf0_of $PF)
-	run_timed $BENCH_TIMEOUT env PF=$PF VF0=$VF0 ITERS=$ITERS METRICS=group_open_close${cdev_metrics:+,$cdev_metrics} \
+	run_timed $BENCH_TIMEOUT env PF=$PF VF0="$VF0" ITERS="$ITERS" METRICS=group_open_close${cdev_metrics:+,$cdev_metrics} \
 		TAG=_sw /selftests/vfio_bench $TOKEN > /tmp/bench.out 2>&1
 	rc=$?
-	emit $1 $2 /tmp/bench.out
+	emit "$1" "$2" /tmp/bench.out
 	[ $rc = 0 ] || return 1
 	for n in 1 3 7; do
-		scale $1 $2 $PF igb $n || return 1
+		scale "$1" "$2" $PF igb $n || return 1
 	done
 	echo 0 > $D/$PF/sriov_numvfs
 
 	[ -n "$NVME" ] || { echo "# $1 $2: no NVMe PF, no NVMe series"; return 1; }
-	bind_to $NVME vfio-pci || { echo "# $1 $2: NVMe PF does not bind"; return 1; }
-	max=$(cat $D/$NVME/sriov_totalvfs)
+	bind_to "$NVME" vfio-pci || { echo "# $1 $2: NVMe PF does not bind"; return 1; }
+	max=$(cat $D/"$NVME"/sriov_totalvfs)
 	for n in $NVME_POINTS; do
-		[ $n -gt $max ] && n=$max
+		[ "$n" -gt "$max" ] && n=$max
 		t0=$(date +%s)
-		enable_vfs $NVME $n || { echo "# $1 $2: $n NVMe VFs not ready"; return 1; }
+		enable_vfs "$NVME" "$n" || { echo "# $1 $2: $n NVMe VFs not ready"; return 1; }
 		t1=$(date +%s)
-		scale $1 $2 $NVME nvme $n || return 1
+		scale "$1" "$2" "$NVME" nvme "$n" || return 1
 		echo "# $1 $2: nvme $n VFs: enabled in $((t1 - t0))s, measured in $(($(date +%s) - t1))s"
-		echo 0 > $D/$NVME/sriov_numvfs
-		[ $n = $max ] && break
+		echo 0 > $D/"$NVME"/sriov_numvfs
+		[ "$n" = "$max" ] && break
 	done
 	return 0
 }
 
 teardown() {
 	for p in $PF $NVME; do
-		echo 0 > $D/$p/sriov_numvfs 2>/dev/null
-		[ "$(driver_of $p)" = vfio-pci ] && echo $p > $VFIO_PCI/unbind
+		echo 0 > $D/"$p"/sriov_numvfs 2>/dev/null
+		[ "$(driver_of "$p")" = vfio-pci ] && echo "$p" > $VFIO_PCI/unbind
 	done
 	rmmod vfio_pci 2>/dev/null
 }
 
 r=1
-while [ $r -le $ROUNDS ]; do
+while [ $r -le "$ROUNDS" ]; do
 	for drv in c rs; do
 		t0=$(date +%s)
-		if round $drv $r; then
+		if round $drv "$r"; then
 			ok "bench round $r $drv ($(($(date +%s) - t0))s)"
 		else
 			bad "bench round $r $drv"

@@ -1,3 +1,4 @@
+# shellcheck shell=dash
 # The VF token's real clients on the Debian host (Debian's own kernel and trixie userland, see
 # suites/debian.sh), with Debian's own packages: driverctl and dpdk-devbind.py bind the
 # devices; a long-lived DPDK testpmd on the PF sets the token T1 (--vfio-vf-token); testpmd on
@@ -6,6 +7,7 @@
 # with T2 or none. Every step once with Debian's C vfio-pci and once with the Rust module in the
 # same boot: outcomes, the clients' own words about the open, and the driver's token log lines
 # must be the same.
+# shellcheck source=tests/guest/lib.sh
 . /tests/lib.sh
 T1=4a5e1c44-2f1b-4d38-9c5f-2b8f3e0a7d11
 T2=0d8c7b6a-5e4f-4a3b-8c2d-1e0f9a8b7c6d
@@ -23,7 +25,7 @@ mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /etc/driverctl.d
 
 # step RUN NAME OUTCOME: one line of the C/Rust table (printed at once as progress).
-step() { echo "$2 $3" >> /tmp/steps.$1; echo "# $1 $(date +%T): $2 $3"; }
+step() { echo "$2 $3" >> /tmp/steps."$1"; echo "# $1 $(date +%T): $2 $3"; }
 # wait_for FILE PATTERN: until PATTERN is in FILE (1) or WAIT seconds have passed (0).
 wait_for() {
 	n=0
@@ -60,62 +62,66 @@ users() { cat $D/$PF/vf_token_users 2>/dev/null || echo none; }
 # clients RUN: the whole user story with one driver.
 clients() {
 	run=$1
-	: > /tmp/steps.$run
-	if [ $run = c ]; then load_c_vfio_pci enable_sriov=1; else load_rs_vfio_pci enable_sriov=1; fi ||
-		{ step $run load failed; return; }
+	: > /tmp/steps."$run"
+	if [ "$run" = c ]; then load_c_vfio_pci enable_sriov=1; else load_rs_vfio_pci enable_sriov=1; fi ||
+		{ step "$run" load failed; return; }
 	# driverctl, persisted as a user would (the udev rule runs load-override at boot).
-	driverctl set-override $PF vfio-pci > /tmp/driverctl.$run 2>&1
-	step $run driverctl_set_override "$(driver_of $PF)"
-	step $run driverctl_list_persisted "$(driverctl list-persisted | tr ' ' =)"
+	driverctl set-override $PF vfio-pci > /tmp/driverctl."$run" 2>&1
+	step "$run" driverctl_set_override "$(driver_of $PF)"
+	step "$run" driverctl_list_persisted "$(driverctl list-persisted | tr ' ' =)"
 	bind_to $PF igb
-	driverctl load-override $PF >> /tmp/driverctl.$run 2>&1
-	step $run driverctl_load_override "$(driver_of $PF)"
+	driverctl load-override $PF >> /tmp/driverctl."$run" 2>&1
+	step "$run" driverctl_load_override "$(driver_of $PF)"
 	echo 2 > $D/$PF/sriov_numvfs
 	vf=$(basename "$(readlink $D/$PF/virtfn0)")
-	dpdk-devbind.py -b vfio-pci $vf > /tmp/devbind.$run 2>&1
-	step $run devbind_vf "$(driver_of $vf)"
+	dpdk-devbind.py -b vfio-pci "$vf" > /tmp/devbind."$run" 2>&1
+	step "$run" devbind_vf "$(driver_of "$vf")"
 	dmesg -C
 	# The PF's user: interactive testpmd, which holds the device; its stdin stays open.
-	sleep 3600 | $TESTPMD -l 0-1 --file-prefix pf -a $PF --vfio-vf-token=$T1 -- -i --total-num-mbufs=2048 > /tmp/dpdk-pf.$run 2>&1 &
-	wait_for /tmp/dpdk-pf.$run 'testpmd>|failed|exiting'
-	step $run dpdk_pf_T1 "$(dpdk_outcome /tmp/dpdk-pf.$run)"
-	sleep 3600 | $TESTPMD -l 0-1 --file-prefix vf1 -a $vf --vfio-vf-token=$T1 -- -i --total-num-mbufs=2048 > /tmp/dpdk-vf1.$run 2>&1 &
-	wait_for /tmp/dpdk-vf1.$run 'testpmd>|failed|exiting'
-	step $run dpdk_vf_T1 "$(dpdk_outcome /tmp/dpdk-vf1.$run)"
-	echo "$(users)" > /tmp/users-dpdk.$run
+	sleep 3600 | $TESTPMD -l 0-1 --file-prefix pf -a $PF --vfio-vf-token=$T1 -- -i --total-num-mbufs=2048 > /tmp/dpdk-pf."$run" 2>&1 &
+	wait_for /tmp/dpdk-pf."$run" 'testpmd>|failed|exiting'
+	step "$run" dpdk_pf_T1 "$(dpdk_outcome /tmp/dpdk-pf."$run")"
+	sleep 3600 | $TESTPMD -l 0-1 --file-prefix vf1 -a "$vf" --vfio-vf-token=$T1 -- -i --total-num-mbufs=2048 > /tmp/dpdk-vf1."$run" 2>&1 &
+	wait_for /tmp/dpdk-vf1."$run" 'testpmd>|failed|exiting'
+	step "$run" dpdk_vf_T1 "$(dpdk_outcome /tmp/dpdk-vf1."$run")"
+	users > /tmp/users-dpdk."$run"
 	pkill -f 'file-prefix vf1'
 	wait_gone 'file-prefix vf1'
-	timeout $WAIT $TESTPMD -l 0-1 --file-prefix vf2 -a $vf --vfio-vf-token=$T2 -- --total-num-mbufs=2048 \
-		< /dev/null > /tmp/dpdk-vf2.$run 2>&1
-	step $run dpdk_vf_T2 "$(dpdk_outcome /tmp/dpdk-vf2.$run)"
-	timeout $WAIT $TESTPMD -l 0-1 --file-prefix vf3 -a $vf -- --total-num-mbufs=2048 \
-		< /dev/null > /tmp/dpdk-vf3.$run 2>&1
-	step $run dpdk_vf_no_token "$(dpdk_outcome /tmp/dpdk-vf3.$run)"
+	# shellcheck disable=SC2086 # a command with its options
+	timeout $WAIT $TESTPMD -l 0-1 --file-prefix vf2 -a "$vf" --vfio-vf-token=$T2 -- --total-num-mbufs=2048 \
+		< /dev/null > /tmp/dpdk-vf2."$run" 2>&1
+	step "$run" dpdk_vf_T2 "$(dpdk_outcome /tmp/dpdk-vf2."$run")"
+	# shellcheck disable=SC2086 # a command with its options
+	timeout $WAIT $TESTPMD -l 0-1 --file-prefix vf3 -a "$vf" -- --total-num-mbufs=2048 \
+		< /dev/null > /tmp/dpdk-vf3."$run" 2>&1
+	step "$run" dpdk_vf_no_token "$(dpdk_outcome /tmp/dpdk-vf3."$run")"
 	# QEMU, while the DPDK PF process holds the PF with T1 set; its monitor is a FIFO so that
 	# it stays up while vf_token_users is read.
 	rm -f /tmp/qmon; mkfifo /tmp/qmon
-	$QEMU -device vfio-pci,host=$vf,vf-token=$T1 < /tmp/qmon > /tmp/qemu-T1.$run 2>&1 &
+	$QEMU -device vfio-pci,host="$vf",vf-token=$T1 < /tmp/qmon > /tmp/qemu-T1."$run" 2>&1 &
 	qpid=$!
 	exec 7> /tmp/qmon
-	wait_for /tmp/qemu-T1.$run '\(qemu\)|rror'
-	echo "$(users)" > /tmp/users-qemu.$run
+	wait_for /tmp/qemu-T1."$run" '\(qemu\)|rror'
+	users > /tmp/users-qemu."$run"
 	echo 'info pci' >&7; echo quit >&7; exec 7>&-
 	wait $qpid; rc=$?
-	step $run qemu_vf_T1 "$(qemu_outcome /tmp/qemu-T1.$run $rc)"
-	echo quit | timeout $WAIT $QEMU -device vfio-pci,host=$vf,vf-token=$T2 > /tmp/qemu-T2.$run 2>&1
-	step $run qemu_vf_T2 "$(qemu_outcome /tmp/qemu-T2.$run $?)"
-	echo quit | timeout $WAIT $QEMU -device vfio-pci,host=$vf > /tmp/qemu-none.$run 2>&1
-	step $run qemu_vf_no_token "$(qemu_outcome /tmp/qemu-none.$run $?)"
+	step "$run" qemu_vf_T1 "$(qemu_outcome /tmp/qemu-T1."$run" $rc)"
+	# shellcheck disable=SC2086 # a command with its options
+	echo quit | timeout $WAIT $QEMU -device vfio-pci,host="$vf",vf-token=$T2 > /tmp/qemu-T2."$run" 2>&1
+	step "$run" qemu_vf_T2 "$(qemu_outcome /tmp/qemu-T2."$run" $?)"
+	# shellcheck disable=SC2086 # a command with its options
+	echo quit | timeout $WAIT $QEMU -device vfio-pci,host="$vf" > /tmp/qemu-none."$run" 2>&1
+	step "$run" qemu_vf_no_token "$(qemu_outcome /tmp/qemu-none."$run" $?)"
 	pkill -f 'file-prefix pf'
 	wait_gone 'file-prefix pf'
 	pkill -x sleep
-	dmesg | grep -E 'VF token|vf_token' | sed 's/^\[[^]]*\] //' | sort -u > /tmp/log.$run
+	dmesg | grep -E 'VF token|vf_token' | sed 's/^\[[^]]*\] //' | sort -u > /tmp/log."$run"
 	for f in dpdk-pf dpdk-vf1 dpdk-vf2 dpdk-vf3 qemu-T1 qemu-T2 qemu-none; do
-		echo "== $f"; words /tmp/$f.$run
-	done > /tmp/words.$run
+		echo "== $f"; words /tmp/$f."$run"
+	done > /tmp/words."$run"
 	echo 0 > $D/$PF/sriov_numvfs
-	driverctl unset-override $PF >> /tmp/driverctl.$run 2>&1
-	step $run driverctl_unset_override "$(driver_of $PF)"
+	driverctl unset-override $PF >> /tmp/driverctl."$run" 2>&1
+	step "$run" driverctl_unset_override "$(driver_of $PF)"
 	[ "$(driver_of $PF)" = igb ] || bind_to $PF igb
 	rmmod vfio_pci
 }
@@ -147,6 +153,7 @@ qemu_vf_T2 refused(exit_1)
 qemu_vf_no_token refused(exit_1)"
 # Where unset-override leaves the PF (driverctl's new_id stays) is compared, not prescribed.
 grep -v '^driverctl_unset_override ' /tmp/steps.c > /tmp/steps.c.cmp
+# shellcheck disable=SC2016 # expanded by the inner sh
 check "C vfio-pci: driverctl and devbind bind, T1 opens (DPDK, QEMU), T2 and no token are refused" \
 	sh -c 'echo "$1" | cmp -s - /tmp/steps.c.cmp' _ "$expected"
 check "every client step as with C" cmp -s /tmp/steps.c /tmp/steps.rs

@@ -1,3 +1,4 @@
+# shellcheck shell=dash
 # The product on a distribution host: a Debian kernel (vmlinuz and modules, unmodified: trixie's
 # 7.3 or sid's 7.2, scripts/debian/lib.sh) and the Debian userland of its suite where the
 # vfio-pci-rs-dkms package was installed with dpkg (DKMS built the module with that suite's
@@ -6,6 +7,7 @@
 # vfio cdev, so the cdev cases skip for both), upstream vfio_pci_sriov_uapi_test unmodified,
 # and the product checks: modprobe picks the Rust module, parameters as C's, SR-IOV, the
 # dma-buf export of BARs (a branch only kernels with CONFIG_VFIO_PCI_DMABUF compile).
+# shellcheck source=tests/guest/lib.sh
 . /tests/lib.sh
 check "kernel is Debian's own ($(uname -r))" sh -c 'uname -v | grep -q Debian'
 # No udev here: the NIC drivers the rig expects for its second igb and the e1000e.
@@ -13,7 +15,7 @@ modprobe igb && modprobe e1000e
 check_rig
 
 # params: "name mode" of each parameter of the loaded vfio_pci.
-params() { for f in $P/*; do echo "$(basename $f) $(stat -c %a $f)"; done; }
+params() { for f in "$P"/*; do echo "$(basename "$f") $(stat -c %a "$f")"; done; }
 check "Debian's C vfio-pci loads" load_c_vfio_pci
 params > /tmp/params.c
 tainted_c=$(cat /sys/module/vfio_pci/taint)
@@ -36,7 +38,7 @@ check "dpdk-devbind.py --status lists it under vfio-pci" sh -c \
 check "PF has vf_token_users = 0 (only the Rust driver has it)" sh -c "[ \"\$(cat $D/$PF/vf_token_users)\" = 0 ]"
 check "3 VFs through sriov_numvfs" sh -c "echo 3 > $D/$PF/sriov_numvfs"
 VF0=$(basename "$(readlink $D/$PF/virtfn0)")
-check "VFs bound to vfio-pci" sh -c "[ \"$(driver_of $VF0)\" = vfio-pci ] && [ \"$(driver_of "$(basename "$(readlink $D/$PF/virtfn2)")")\" = vfio-pci ]"
+check "VFs bound to vfio-pci" sh -c "[ \"$(driver_of "$VF0")\" = vfio-pci ] && [ \"$(driver_of "$(basename "$(readlink $D/$PF/virtfn2)")")\" = vfio-pci ]"
 echo 0 > $D/$PF/sriov_numvfs
 echo $PF > $VFIO_PCI/unbind
 rmmod vfio_pci
@@ -72,4 +74,5 @@ verdict() {
 	ktap_totals
 }
 # The VF token kselftest and its C/Rust differential, as in the rig (tests/guest/suites/token.sh).
+# shellcheck source=tests/guest/suites/token.sh
 . /tests/suites/token.sh

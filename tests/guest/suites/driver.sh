@@ -1,6 +1,8 @@
+# shellcheck shell=bash
 # The Rust driver in the rig: taint flags at load against C's, module parameters, binding,
 # SR-IOV, the VF token on the group path, the upstream SR-IOV uapi selftest (unmodified), and
 # the KUnit suites (the test module vfio_pci_kunit.ko).
+# shellcheck source=tests/guest/lib.sh
 . /tests/lib.sh
 check_rig
 T=/selftests/vf_token_tool
@@ -17,6 +19,7 @@ TAINT_OOT_MODULE=4096 TAINT_TEST=262144
 load_core
 taint0=$(cat /proc/sys/kernel/tainted)
 check "no KUnit suite ran before the loads (TAINT_TEST clear: $taint0)" [ $((taint0 & TAINT_TEST)) = 0 ]
+# shellcheck disable=SC2119 # no module parameters
 load_c_vfio_pci && taint_c=$(cat /proc/sys/kernel/tainted)
 # Both are named vfio_pci: while C's is loaded the kernel refuses ours (EEXIST) before its init
 # runs, and C's stays.
@@ -47,21 +50,21 @@ check "igb PF binds to the Rust vfio-pci" bind_to $PF vfio-pci
 check "PF shows vf_token_users = 0" sh -c "[ \"\$(cat /sys/bus/pci/devices/$PF/vf_token_users)\" = 0 ]"
 # Readable by every local user: see docs/ABI/testing/sysfs-bus-pci-drivers-vfio-pci-rs.
 check "vf_token_users has mode 0444" [ "$(stat -c %a /sys/bus/pci/devices/$PF/vf_token_users)" = 444 ]
-out=$(echo 1 2>&1 > /sys/bus/pci/devices/$PF/sriov_numvfs)
+out=$( (echo 1 > /sys/bus/pci/devices/"$PF"/sriov_numvfs) 2>&1)
 check "enable_sriov=0: sriov_numvfs write fails with ENOENT" sh -c "echo '$out' | grep -q 'No such file'"
 echo 1 > $P/enable_sriov
 check "enable_sriov=1: 2 VFs created" sh -c "echo 2 > /sys/bus/pci/devices/$PF/sriov_numvfs"
 VF0=$(basename "$(readlink /sys/bus/pci/devices/$PF/virtfn0)")
 VF1=$(basename "$(readlink /sys/bus/pci/devices/$PF/virtfn1)")
 check "VF $VF0 has driver_override vfio-pci" sh -c "[ \"\$(cat /sys/bus/pci/devices/$VF0/driver_override)\" = vfio-pci ]"
-check "VFs are bound to the Rust vfio-pci" sh -c "[ \"$(driver_of $VF0)\" = vfio-pci ] && [ \"$(driver_of $VF1)\" = vfio-pci ]"
+check "VFs are bound to the Rust vfio-pci" sh -c "[ \"$(driver_of "$VF0")\" = vfio-pci ] && [ \"$(driver_of "$VF1")\" = vfio-pci ]"
 check "plain NIC binds to the Rust vfio-pci" bind_to $PLAIN vfio-pci
 check "no vf_token_users on a VF nor on a device without SR-IOV" sh -c "
 	[ ! -e /sys/bus/pci/devices/$VF0/vf_token_users ] && [ ! -e /sys/bus/pci/devices/$PLAIN/vf_token_users ]"
 
 # The writable parameters are latched per device at probe, as in C; vfio's debugfs
 # (CONFIG_VFIO_DEBUGFS) shows each device's values.
-latched() { echo "$(cat /sys/kernel/debug/vfio/$1/pci/nointxmask)$(cat /sys/kernel/debug/vfio/$1/pci/disable_idle_d3)"; }
+latched() { echo "$(cat /sys/kernel/debug/vfio/"$1"/pci/nointxmask)$(cat /sys/kernel/debug/vfio/"$1"/pci/disable_idle_d3)"; }
 check "nointxmask and disable_idle_d3 off by default (debugfs N N)" [ "$(latched $PLAIN)" = NN ]
 echo 1 > $P/nointxmask; echo 1 > $P/disable_idle_d3
 bind_to $PLAIN vfio-pci
@@ -74,12 +77,12 @@ check "probed again, it takes the new values (N N)" [ "$(latched $PLAIN)" = NN ]
 
 # The token flow on the group path, one process.
 check "VF token flow (group path)" $T \
-	open:$VF0=EACCES open:$VF0:$U2=EACCES open:$PF:$U1=0 open:$VF0:$U1=0 users:$PF \
+	open:"$VF0"=EACCES open:"$VF0":$U2=EACCES open:$PF:$U1=0 open:"$VF0":$U1=0 users:$PF \
 	raw:"$VF1 vf_token=$U1"=0 open:$PF=EACCES \
 	raw:"$PF vf_token=$U1 vf_token=$U1"=EINVAL raw:"$PF foo=1"=EINVAL \
 	raw:"$VF1  vf_token={$U1}"=EINVAL open:$PLAIN:$U1=EINVAL open:$PLAIN=0
 check "FEATURE PCI_VF_TOKEN SET on the PF, then VF needs the new token" $T \
-	open:$PF=0 set:$U2=0 open:$VF0:$U1=EACCES open:$VF0:$U2=0 open:$PLAIN=0 set:$U2=ENOTTY
+	open:$PF=0 set:$U2=0 open:"$VF0":$U1=EACCES open:"$VF0":$U2=0 open:$PLAIN=0 set:$U2=ENOTTY
 check "VF of a PF bound to host igb refuses a token" sh -c "
 	echo 1 > /sys/bus/pci/devices/$HOST_PF/sriov_numvfs &&
 	HVF=\$(basename \$(readlink /sys/bus/pci/devices/$HOST_PF/virtfn0)) &&
@@ -100,16 +103,16 @@ check "users back to 0 after the processes exited" sh -c "[ \"\$(cat /sys/bus/pc
 # reads (its per-device data, shown in sysfs), its ioctl override refuses VFIO_DEVICE_RESET.
 if [ -f /rs/igbvf_vfio_pci.ko ]; then
 	check "second driver igbvf_vfio_pci loads" insmod /rs/igbvf_vfio_pci.ko
-	check "VF $VF1 binds to igbvf-vfio-pci" bind_to $VF1 igbvf-vfio-pci
+	check "VF $VF1 binds to igbvf-vfio-pci" bind_to "$VF1" igbvf-vfio-pci
 	check "config_reads on VF1 is 0, no vf_token_users" \
 		sh -c "[ \"\$(cat $D/$VF1/config_reads)\" = 0 ] && [ ! -e $D/$VF1/vf_token_users ]"
-	$T open:$VF1=EACCES open:$PF:$U1=0 open:$VF1:$U2=EACCES open:$VF1:$U1=0 users:$PF \
-		cfg:$VF1=0 cfg:$VF1=0 reset:$VF1=EPERM > /tmp/igbvf.out 2>&1
+	$T open:"$VF1"=EACCES open:$PF:$U1=0 open:"$VF1":$U2=EACCES open:"$VF1":$U1=0 users:$PF \
+		cfg:"$VF1"=0 cfg:"$VF1"=0 reset:"$VF1"=EPERM > /tmp/igbvf.out 2>&1
 	r=$?; sed 's/^/# /' /tmp/igbvf.out
 	check "VF1 on igbvf-vfio-pci: the PF's token, the core's check; reads; reset refused (EPERM)" [ $r = 0 ]
 	check "... the PF counted the open VF (vf_token_users = 1 while open)" grep -q "$PF vf_token_users = 1" /tmp/igbvf.out
 	check "... config space read through its read override: 8086:10ca" grep -q "$VF1 config space: 8086:10ca" /tmp/igbvf.out
-	check "... counted in its per-device data: config_reads = 2" [ "$(cat $D/$VF1/config_reads)" = 2 ]
+	check "... counted in its per-device data: config_reads = 2" [ "$(cat $D/"$VF1"/config_reads)" = 2 ]
 	check "... the core logged the refusal with the driver's name" \
 		sh -c "dmesg | grep -q 'igbvf-vfio-pci $VF1: $LINE_REQUIRED'"
 	check "VF1 back to vfio-pci, igbvf_vfio_pci unloads" sh -c "
@@ -147,11 +150,11 @@ echo > /sys/bus/pci/devices/$PF/driver_override
 # ids_load RUN SET LOADER VALUE: loads with ids=VALUE; keeps the vfio log lines of the load
 # and the drivers of the rig's devices in /tmp/ids.RUN.SET.
 ids_load() {
-	: > /tmp/ids.$1.$2
+	: > /tmp/ids."$1"."$2"
 	n=$(dmesg | wc -l)
-	$3 "ids=\"$4\"" || echo "load failed" >> /tmp/ids.$1.$2
-	dmesg | tail -n +$((n + 1)) | sed -n 's/^\[[ 0-9.]*\] \(vfio\)/\1/p' >> /tmp/ids.$1.$2
-	echo "PF: $(driver_of $PF) PLAIN: $(driver_of $PLAIN) HOST_PF: $(driver_of $HOST_PF)" >> /tmp/ids.$1.$2
+	$3 "ids=\"$4\"" || echo "load failed" >> /tmp/ids."$1"."$2"
+	dmesg | tail -n +$((n + 1)) | sed -n 's/^\[[ 0-9.]*\] \(vfio\)/\1/p' >> /tmp/ids."$1"."$2"
+	echo "PF: $(driver_of $PF) PLAIN: $(driver_of $PLAIN) HOST_PF: $(driver_of $HOST_PF)" >> /tmp/ids."$1"."$2"
 	rmmod vfio_pci
 }
 for set in IDS_A IDS_B; do

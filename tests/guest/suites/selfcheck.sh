@@ -1,5 +1,7 @@
+# shellcheck shell=dash
 # Rig self-check: the upstream SR-IOV uapi selftest passes against the C vfio-pci reference,
 # and this project's module loads and unloads cleanly.
+# shellcheck source=tests/guest/lib.sh
 . /tests/lib.sh
 check_rig
 

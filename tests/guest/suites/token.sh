@@ -1,6 +1,8 @@
+# shellcheck shell=dash
 # The VF token kselftest of this project (tests/guest/bin/vfio_vf_token_test.c) against the
 # C vfio-pci and then against the Rust driver, in one boot; then the two runs compared case
 # by case: the errno of every step and the kernel log line the step produced.
+# shellcheck source=tests/guest/lib.sh
 . /tests/lib.sh
 check_rig
 T=/selftests/vfio_vf_token_test
@@ -8,9 +10,9 @@ U1=52ac9bff-3a88-4fbd-901a-0d767c3b6c97
 U2=88594674-90a0-47a9-aea8-9d9b352ac08a
 U3=1c3b3d0e-7a2f-4b41-9f64-3e5a0c2d8b17
 
-vf_of() { basename "$(readlink $D/$1/virtfn$2)"; }
+vf_of() { basename "$(readlink $D/"$1"/virtfn"$2")"; }
 # rec RUN CASE RESULT: a result of the suite's own steps, kept with the test's REC lines.
-rec() { echo "REC $2 $3" >> /tmp/rec.$1; }
+rec() { echo "REC $2 $3" >> /tmp/rec."$1"; }
 # write_errno VALUE FILE: writes VALUE to FILE, prints 0 or the errno name of the failure.
 write_errno() {
 	err=$( { echo "$1" > "$2"; } 2>&1 )
@@ -28,20 +30,20 @@ write_errno() {
 setup() {
 	bind_to $PF vfio-pci && bind_to $PLAIN vfio-pci || return 1
 	echo 0 > $P/enable_sriov
-	rec $1 sriov.enable_sriov_0.create_vfs $(write_errno 2 $D/$PF/sriov_numvfs)
+	rec "$1" sriov.enable_sriov_0.create_vfs "$(write_errno 2 "$D/$PF"/sriov_numvfs)"
 	echo 1 > $P/enable_sriov
 	echo 2 > $D/$PF/sriov_numvfs || return 1
 	echo 0 > $P/enable_sriov
-	rec $1 sriov.enable_sriov_0.remove_vfs $(write_errno 0 $D/$PF/sriov_numvfs)
+	rec "$1" sriov.enable_sriov_0.remove_vfs "$(write_errno 0 "$D/$PF"/sriov_numvfs)"
 	echo 1 > $P/enable_sriov
 	VF0=$(vf_of $PF 0) VF1=$(vf_of $PF 1)
 	echo 1 > $D/$HOST_PF/sriov_numvfs || return 1
 	HOST_VF=$(vf_of $HOST_PF 0)
-	bind_to $HOST_VF vfio-pci
+	bind_to "$HOST_VF" vfio-pci
 }
 
 teardown() {
-	echo $HOST_VF > $VFIO_PCI/unbind
+	echo "$HOST_VF" > $VFIO_PCI/unbind
 	echo 0 > $D/$HOST_PF/sriov_numvfs
 	# The variant cases leave the PF unbound.
 	if [ "$(driver_of $PF)" = vfio-pci ]; then
@@ -56,10 +58,10 @@ teardown() {
 # /tmp/log.RUN.
 run_test() {
 	echo "# devices: PF=$PF VF0=$VF0 VF1=$VF1 PLAIN=$PLAIN HOST_VF=$HOST_VF"
-	kselftest "vfio_vf_token_test ($2)" 900 /tmp/out.$1 \
-		env PF=$PF VF0=$VF0 VF1=$VF1 PLAIN=$PLAIN HOST_VF=$HOST_VF $T
-	grep '^REC ' /tmp/out.$1 >> /tmp/rec.$1
-	grep '^LOG ' /tmp/out.$1 > /tmp/log.$1
+	kselftest "vfio_vf_token_test ($2)" 900 /tmp/out."$1" \
+		env PF=$PF VF0="$VF0" VF1="$VF1" PLAIN=$PLAIN HOST_VF="$HOST_VF" $T
+	grep '^REC ' /tmp/out."$1" >> /tmp/rec."$1"
+	grep '^LOG ' /tmp/out."$1" > /tmp/log."$1"
 	kselftest_report "token kselftest against $2"
 }
 
@@ -67,13 +69,13 @@ run_test() {
 # threads on each of the six call sites for 12 s, VF0 held open so that the PF needs a token.
 limits() {
 	/selftests/vf_token_tool open:$PF:$U1 >/dev/null
-	run_timed 120 /selftests/vfio_log_limit 12 3 hold=$VF0:$U1 $VF1 $VF1:$U2 $PF $PF:$U2 \
-		$PLAIN:$U1 $HOST_VF:$U1 > /tmp/limits.$1 2>&1
+	run_timed 120 /selftests/vfio_log_limit 12 3 hold="$VF0":$U1 "$VF1" "$VF1":$U2 $PF $PF:$U2 \
+		$PLAIN:$U1 "$HOST_VF":$U1 > /tmp/limits."$1" 2>&1
 	rc=$?
-	sed 's/^/# /' /tmp/limits.$1
-	awk '$1 == "CHECK" { print "REC ratelimit.concurrent." $2, $3 }' /tmp/limits.$1 >> /tmp/rec.$1
-	[ $rc = 0 ] && ok "$2: at most 10 lines a window per call site, and again in each new window, under concurrent refusals" ||
-		bad "$2: the token lines' rate limit under concurrent refusals"
+	sed 's/^/# /' /tmp/limits."$1"
+	awk '$1 == "CHECK" { print "REC ratelimit.concurrent." $2, $3 }' /tmp/limits."$1" >> /tmp/rec."$1"
+	if [ "$rc" = 0 ]; then ok "$2: at most 10 lines a window per call site, and again in each new window, under concurrent refusals"
+	else bad "$2: the token lines' rate limit under concurrent refusals"; fi
 }
 
 # variant RUN: VF1 bound to a C vfio_pci_core variant driver (virtio-vfio-pci), whose token
@@ -88,21 +90,21 @@ variant() {
 	# step CASE TOOL-STEP...: the errno of each step, recorded as CASE.1, CASE.2, ...
 	step() {
 		c=$1; shift
-		/selftests/vf_token_tool "$@" | sed -n 's/.* -> //p' | awk -v c="$c" '{ print "REC " c "." NR, $1 }' >> /tmp/rec.$r
+		/selftests/vf_token_tool "$@" | sed -n 's/.* -> //p' | awk -v c="$c" '{ print "REC " c "." NR, $1 }' >> /tmp/rec."$r"
 	}
 	r=$1
 	step variant.pf_sets_token open:$PF:$U1
-	rec $r variant.vf1_to_variant $(bind_to $VF1 virtio_vfio_pci && echo 0 || echo EIO)
-	step variant.vf1_tokens open:$VF1 open:$VF1:$U2 open:$VF1:$U1
+	rec "$r" variant.vf1_to_variant "$(if bind_to "$VF1" virtio_vfio_pci; then echo 0; else echo EIO; fi)"
+	step variant.vf1_tokens open:"$VF1" open:"$VF1":$U2 open:"$VF1":$U1
 	# One process: VF1 open through the variant, then the PF with no, a wrong and the right
 	# token; a new token SET on the PF; VF1 again with it.
-	step variant.vf1_open_then_pf open:$VF1:$U1 open:$PF open:$PF:$U2 open:$PF:$U1 set:$U3 \
+	step variant.vf1_open_then_pf open:"$VF1":$U1 open:$PF open:$PF:$U2 open:$PF:$U1 set:$U3 \
 		raw:"$VF1 vf_token=$U3" raw:"$VF1 vf_token=$U1"
-	step variant.after_close open:$PF:$U2 open:$VF1:$U2 open:$VF1:$U3
-	/selftests/vfio_hold $VF1 $U2 > /tmp/hold.$r 2>&1 &
+	step variant.after_close open:$PF:$U2 open:"$VF1":$U2 open:"$VF1":$U3
+	/selftests/vfio_hold "$VF1" $U2 > /tmp/hold."$r" 2>&1 &
 	holder=$!
-	for i in 1 2 3 4 5 6 7 8 9 10; do grep -q . /tmp/hold.$r && break; sleep 1; done
-	rec $r variant.vf1_held $(grep -q '^held' /tmp/hold.$r && echo 0 || echo EIO)
+	for _ in 1 2 3 4 5 6 7 8 9 10; do grep -q . /tmp/hold."$r" && break; sleep 1; done
+	rec "$r" variant.vf1_held "$(if grep -q '^held' /tmp/hold."$r"; then echo 0; else echo EIO; fi)"
 	step variant.pf_while_held open:$PF open:$PF:$U2
 	users_are 1 "$2: the PF counts the VF open through the C variant"
 	# SR-IOV disabled while that VF is open: the VF's removal waits for its user to go; then
@@ -110,13 +112,13 @@ variant() {
 	echo 0 > $D/$PF/sriov_numvfs &
 	disable=$!
 	sleep 3
-	rec $r variant.sriov_off_waits $(kill -0 $disable 2>/dev/null && echo 0 || echo EALREADY)
+	rec "$r" variant.sriov_off_waits "$(if kill -0 "$disable" 2>/dev/null; then echo 0; else echo EALREADY; fi)"
 	kill $holder; wait $holder
 	wait $disable
-	rec $r variant.vfs_removed $( [ ! -e $D/$PF/virtfn0 ] && echo 0 || echo EIO)
+	rec "$r" variant.vfs_removed "$(if [ ! -e "$D/$PF"/virtfn0 ]; then echo 0; else echo EIO; fi)"
 	users_are 0 "$2: the VF user gone, the PF counts none"
 	step variant.pf_after_vf_gone open:$PF
-	rec $r variant.pf_unbound $(write_errno $PF $VFIO_PCI/unbind)
+	rec "$r" variant.pf_unbound "$(write_errno "$PF" "$VFIO_PCI"/unbind)"
 	check "$2: no warning with a VF of a C variant closed under its PF, and the PF unbound" no_splat
 }
 
@@ -128,7 +130,7 @@ users_are() {
 
 # table RUN: "case errno[ log: line]" per case, sorted.
 table() {
-	cat /tmp/rec.$1 /tmp/log.$1 | awk '
+	cat /tmp/rec."$1" /tmp/log."$1" | awk '
 		$1 == "REC" { v[$2] = $3 }
 		$1 == "LOG" { l[$2] = l[$2] " log: " substr($0, length($1) + length($2) + 3); v[$2] = v[$2] }
 		END { for (k in v) print k, v[k] l[k] }' | sort
@@ -170,7 +172,8 @@ awk '
 	}' /tmp/table.c /tmp/table.rs > /tmp/differential
 rc=$?
 cat /tmp/differential
-verdict_line=$(tail -n1 /tmp/differential); [ $rc = 0 ] && ok "${verdict_line#"# "}" || bad "${verdict_line#"# "}"
+verdict_line=$(tail -n1 /tmp/differential)
+if [ "$rc" = 0 ]; then ok "${verdict_line#"# "}"; else bad "${verdict_line#"# "}"; fi
 
 # The distinct VF token log lines of each run, with their BDF.
 for run in c rs; do

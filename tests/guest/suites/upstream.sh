@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Every upstream vfio kselftest of the 7.3 tree, unmodified, run through its own
 # scripts/setup.sh + run.sh conventions, against C vfio-pci and then the Rust driver. A test
 # must pass, or be skipped exactly as it is with the C driver.
@@ -7,6 +8,7 @@
 # these binaries and this rig (/ref/upstream-c.res, lines "test status pass skip fail"), only
 # the Rust driver runs; otherwise C runs first in this boot and its results are printed as
 # UPSTREAM-C-RES lines for the host to keep.
+# shellcheck source=tests/guest/lib.sh
 . /tests/lib.sh
 check_rig
 TESTS="vfio_pci_sriov_uapi_test vfio_pci_device_test vfio_pci_driver_test vfio_dma_mapping_test
@@ -29,17 +31,18 @@ echo always > /sys/kernel/mm/transparent_hugepage/shmem_enabled
 # run_all LABEL: runs every test on $PF; writes /tmp/res.LABEL with "test status pass skip fail".
 run_all() {
 	label=$1
-	: > /tmp/res.$label
-	bash /selftests/scripts/setup.sh $PF > /tmp/setup.$label 2>&1 || { sed "s/^/# /" /tmp/setup.$label; bad "$label: upstream setup.sh $PF"; return; }
+	: > /tmp/res."$label"
+	bash /selftests/scripts/setup.sh $PF > /tmp/setup."$label" 2>&1 || { sed "s/^/# /" /tmp/setup."$label"; bad "$label: upstream setup.sh $PF"; return; }
 	for t in $TESTS; do
 		# Each program, and each driver, starts with the device free (lib.sh, wait_vfio_idle).
 		wait_vfio_idle 300 || bad "$label: the device is still held before $t"
 		t0=$(date +%s)
-		kselftest "$label: $t" 900 /tmp/$t.$label bash /selftests/scripts/run.sh /selftests/$t $VARIANT_ARGS
+		# shellcheck disable=SC2086 # options, split on purpose
+		kselftest "$label: $t" 900 /tmp/"$t"."$label" bash /selftests/scripts/run.sh /selftests/"$t" $VARIANT_ARGS
 		echo "# $label: $t took $(( $(date +%s) - t0 ))s"
 		case $KS_RC in 0) st=pass ;; 4) st=skip ;; *) st="fail($KS_RC)" ;; esac
 		p=$(kselftest_count pass) s=$(kselftest_count skip) f=$(kselftest_count fail)
-		echo "$t $st ${p:-0} ${s:-0} ${f:-0}" >> /tmp/res.$label
+		echo "$t $st ${p:-0} ${s:-0} ${f:-0}" >> /tmp/res."$label"
 	done
 	wait_vfio_idle 300 || bad "$label: the device is still held after the last test"
 	bash /selftests/scripts/cleanup.sh > /dev/null 2>&1
@@ -82,16 +85,18 @@ compare() {
 	label=$1 who=$2 run=; [ "$repeat" = 1 ] || run=" (run $3 of $repeat)"
 	printf '# %-32s %-22s %-22s\n' test "C vfio-pci (pass/skip)" "$who$run (pass/skip)"
 	for t in $TESTS; do
-		c=$(grep "^$t " /tmp/res.c) r=$(grep "^$t " /tmp/res.$label)
+		c=$(grep "^$t " /tmp/res.c) r=$(grep "^$t " /tmp/res."$label")
 		[ -n "$c" ] || { bad "$t: no C reference result"; continue; }
+		# shellcheck disable=SC2086 # a result line, split into its fields
 		set -- $c; cst=$2 cp=$3 cs=$4
+		# shellcheck disable=SC2086
 		set -- $r; rst=$2 rp=$3 rsk=$4
-		printf '# %-32s %-22s %-22s\n' $t "$cst $cp/$cs" "$rst $rp/$rsk"
+		printf '# %-32s %-22s %-22s\n' "$t" "$cst $cp/$cs" "$rst $rp/$rsk"
 		case $rst in
-		pass) [ "$rsk" = "$cs" ] && ok "$t passes against the $who driver$run ($rp passed, $rsk skipped, C: $cp/$cs)" ||
-			bad "$t: $who$run skips $rsk cases, C skips $cs" ;;
-		skip) [ "$cst" = skip ] && skip "$t: skipped by both drivers$run: $(grep -m1 -i 'skip' /tmp/$t.$label)" ||
-			bad "$t skipped with $who$run but $cst with C" ;;
+		pass) if [ "$rsk" = "$cs" ]; then ok "$t passes against the $who driver$run ($rp passed, $rsk skipped, C: $cp/$cs)"
+			else bad "$t: $who$run skips $rsk cases, C skips $cs"; fi ;;
+		skip) if [ "$cst" = skip ]; then skip "$t: skipped by both drivers$run: $(grep -m1 -i 'skip' /tmp/"$t"."$label")"
+			else bad "$t skipped with $who$run but $cst with C"; fi ;;
 		*) bad "$t fails against the $who driver$run ($rst; its failed cases are above)" ;;
 		esac
 	done
@@ -99,6 +104,7 @@ compare() {
 # C is the reference: when it fails, the rig is broken (load, time-outs, a device left busy),
 # and the comparisons below prove nothing.
 for t in $TESTS; do
+	# shellcheck disable=SC2046 # a result line, split into its fields
 	set -- $(grep "^$t " /tmp/res.c) x x
 	case $2 in fail*) bad "rig error: $t fails against the C reference driver ($2; above)" ;; esac
 done
