@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Drivers the safe layer must refuse to compile (tests/compile-fail/): each is built as an
+# Drivers the safe layer must refuse to compile (tests/compile-fail/), and the layer's rustdoc
+# examples, which must compile (out of tree, rustdoc cannot run them): each is built as an
 # out-of-tree module against the rig kernel with the safe layer's own sources (src/policy*,
 # src/abstractions*) and the bindings the module build generated. The control (*_ok.rs) must build; every
 # other file must fail, each line marked `//~ ERROR text` with a compiler error containing text
@@ -17,6 +18,31 @@ cp -r "$TOP"/src/policy.rs "$TOP"/src/policy "$TOP"/src/abstractions.rs "$TOP"/s
 	"$TOP"/src/vfio_shims.c "$TOP"/src/vfio_shims.h "$work/src/"
 cp -r "$TOP/generated" "$TOP/Makefile" "$work/"
 cp "$TOP"/tests/compile-fail/*.rs "$work/src/"
+# The safe layer's rustdoc examples (```` ``` ```` blocks in its doc comments) must build too:
+# each becomes a control, its items after a header that makes it a module of this crate.
+cases=("$TOP"/tests/compile-fail/*.rs)
+for f in "$TOP"/src/abstractions.rs $(find "$TOP/src/abstractions" -name '*.rs' | sort); do
+	base=$(basename "$f" .rs)
+	awk -v out="$work/src/doc_${base}_" -v src="${f#"$TOP"/}" '
+		function header(n) {
+			file = out n "_ok.rs"
+			print "// SPDX-License-Identifier: GPL-2.0\n//! Example " n " of " src ".\n" > file
+			print "#![allow(unused, unreachable_pub, dead_code)]\nmod abstractions;\nmod policy;\nuse kernel::prelude::*;" > file
+			print "module! { type: DocExample, name: \"doc_example\", authors: [\"vfio-pci-rs developers\"]," > file
+			print "    description: \"a rustdoc example\", license: \"GPL v2\", }" > file
+			print "struct DocExample;\nimpl kernel::Module for DocExample {" > file
+			print "    fn init(_module: &'"'"'static ThisModule) -> Result<Self> { Ok(DocExample) }\n}" > file
+		}
+		/^[[:space:]]*\/\/[\/!] ?```(rust)?[[:space:]]*$/ && !in_block { in_block = 1; n++; header(n); next }
+		/^[[:space:]]*\/\/[\/!] ?```[[:space:]]*$/ && in_block { in_block = 0; close(file); next }
+		in_block {
+			sub(/^[[:space:]]*\/\/[\/!] ?/, "")
+			if ($0 == "#") $0 = ""; else sub(/^# /, "")
+			print > file
+		}
+	' "$f"
+done
+for f in "$work"/src/doc_*_ok.rs; do [ -e "$f" ] && cases+=("$f"); done
 # One module per file (CASE), the case's crate and the C shim the safe layer links with.
 cat > "$work/Kbuild" <<'KBUILD'
 obj-m := $(CASE).o
@@ -24,7 +50,7 @@ $(CASE)-y := src/$(CASE).o src/vfio_shims.o
 $(obj)/src/$(CASE).o: export VFIO_RS_OBJ = $(abspath $(obj))
 KBUILD
 rc=0
-for f in "$TOP"/tests/compile-fail/*.rs; do
+for f in "${cases[@]}"; do
 	case=$(basename "$f" .rs)
 	log=$work/$case.log
 	if make -s -C "$work" KDIR="$kout" CASE="$case" modules >"$log" 2>&1; then built=1; else built=0; fi

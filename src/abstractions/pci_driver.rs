@@ -37,6 +37,20 @@ pub(crate) const ANY: u32 = bindings::PCI_ANY_ID as u32;
 
 /// An id table as `struct pci_driver` takes it: `N` entries, then the zero terminator, laid
 /// out as C's array (modpost reads it under the `MODULE_DEVICE_TABLE` symbol name).
+///
+/// # Examples
+///
+/// Two devices, through `driver_override` only, as a `Driver`'s `ID_TABLE`:
+///
+/// ```
+/// use crate::abstractions::pci_driver::{DeviceId, IdTable, IdTableRef};
+///
+/// static TABLE: IdTable<2> = IdTable::new([
+///     DeviceId::vfio_override(0x8086, 0x10ca),
+///     DeviceId::vfio_override(0x8086, 0x1520),
+/// ]);
+/// const ID_TABLE: IdTableRef = TABLE.as_ref();
+/// ```
 #[repr(C)]
 pub(crate) struct IdTable<const N: usize> {
     ids: [DeviceId; N],

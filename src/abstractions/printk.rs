@@ -22,6 +22,27 @@ const READY: u8 = 2;
 
 /// The rate limit of one call site.
 ///
+/// # Examples
+///
+/// A message printed at most as often as C's `pr_info_ratelimited` would, set up once:
+///
+/// ```
+/// use crate::abstractions::printk::RateLimit;
+///
+/// static REFUSED: RateLimit = RateLimit::new();
+///
+/// fn setup() {
+///     REFUSED.init();
+/// }
+///
+/// fn refuse() -> Result {
+///     if REFUSED.allow(c"refuse") {
+///         pr_info!("refused\n");
+///     }
+///     Err(EPERM)
+/// }
+/// ```
+///
 /// # Invariants
 ///
 /// `limit` is written by `init` alone, while `state` is `INITIALISING`, which one caller only

@@ -63,6 +63,40 @@ impl DeviceContext for DeviceLocked {}
 /// is created in the vfio `init` op and dropped in `release`; every callback gets the whole
 /// device. An op the driver does not implement is vfio_pci_core's, as a C variant driver's
 /// `vfio_pci_core_*` entries in its ops table.
+///
+/// # Examples
+///
+/// A variant driver for the 82576 VF, bound through `driver_override` only, that refuses one
+/// ioctl and leaves every other op to vfio_pci_core, the VF token check among them:
+///
+/// ```
+/// use crate::abstractions::pci_driver::{DeviceId, IdTable, IdTableRef};
+/// use crate::abstractions::vfio::pci::{self as vfio_pci, CoreDevice, Device, Ioctl};
+///
+/// /// `VFIO_DEVICE_RESET`: `_IO(VFIO_TYPE, VFIO_BASE + 11)`.
+/// const VFIO_DEVICE_RESET: u32 = kernel::ioctl::_IO(b';' as u32, 100 + 11);
+///
+/// static TABLE: IdTable<1> = IdTable::new([DeviceId::vfio_override(0x8086, 0x10ca)]);
+///
+/// struct NoReset;
+///
+/// #[vtable]
+/// impl vfio_pci::Driver for NoReset {
+///     const NAME: &'static CStr = c"noreset-vfio-pci";
+///     const ID_TABLE: IdTableRef = TABLE.as_ref();
+///
+///     fn init(_core: &CoreDevice<vfio_pci::Init>) -> impl PinInit<Self, Error> {
+///         Ok(NoReset)
+///     }
+///
+///     fn ioctl(_dev: &Device<Self>, call: Ioctl<'_>) -> Result<isize> {
+///         if call.cmd() == VFIO_DEVICE_RESET {
+///             return Err(EPERM);
+///         }
+///         call.pass_to_core()
+///     }
+/// }
+/// ```
 #[vtable]
 pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// The PCI driver name, also the vfio ops name (the core copies it into the
@@ -160,6 +194,25 @@ fn value_or_errno(ret: isize) -> Result<isize> {
 /// One `VFIO_DEVICE_FEATURE` call, as vfio hands it to the `device_feature` op: the feature
 /// number and flags, and the user's buffer after the header.
 ///
+/// # Examples
+///
+/// A driver whose devices do not take a VF token from their user, and leave every other
+/// feature to the core:
+///
+/// ```
+/// use crate::abstractions::vfio::pci::{Device, Feature};
+/// use crate::abstractions::vfio::uapi::{
+///     VFIO_DEVICE_FEATURE_MASK, VFIO_DEVICE_FEATURE_PCI_VF_TOKEN,
+/// };
+///
+/// fn device_feature<T>(_dev: &Device<T>, feature: Feature<'_>) -> Result<i32> {
+///     if feature.flags() & VFIO_DEVICE_FEATURE_MASK == VFIO_DEVICE_FEATURE_PCI_VF_TOKEN {
+///         return Err(ENOTTY);
+///     }
+///     feature.pass_to_core()
+/// }
+/// ```
+///
 /// # Invariants
 ///
 /// `vdev`, `flags`, `arg` and `argsz` are the arguments vfio passed to this call of the op,
@@ -239,6 +292,24 @@ impl Ioctl<'_> {
 
 /// One `read()` of the device fd, as vfio hands it to the `read` op. The file offset names
 /// the region in its top bits (C: `VFIO_PCI_OFFSET_SHIFT`), the offset in it below.
+///
+/// # Examples
+///
+/// Reads of the config space past the standard header refused, the rest the core's:
+///
+/// ```
+/// use crate::abstractions::vfio::pci::{Device, Read};
+///
+/// /// `VFIO_PCI_CONFIG_REGION_INDEX`.
+/// const CONFIG_REGION: u32 = 7;
+///
+/// fn read<T>(_dev: &Device<T>, call: Read<'_>) -> Result<isize> {
+///     if call.region() == CONFIG_REGION && call.offset() >= 64 {
+///         return Err(EPERM);
+///     }
+///     call.pass_to_core()
+/// }
+/// ```
 ///
 /// # Invariants
 ///
@@ -453,6 +524,18 @@ impl CoreDevice<Init> {
 /// C variant drivers against its UUID (`vfio_pci_core_match_token_uuid`). The driver keeps no
 /// token of its own, only this one: there is no second copy to keep in step.
 ///
+/// # Examples
+///
+/// How many VFs of a PF are open (0 for a device that is not an SR-IOV PF):
+///
+/// ```
+/// use crate::abstractions::vfio::pci::CoreDevice;
+///
+/// fn open_vfs(pf: &CoreDevice) -> i32 {
+///     pf.vf_token().map_or(0, |token| token.lock().users())
+/// }
+/// ```
+///
 /// # Invariants
 ///
 /// `self.0` is a token the core allocated and initialised (its mutex too), live for as long as
@@ -517,6 +600,45 @@ impl Drop for VfTokenGuard<'_> {
 
 /// The allocation vfio manages for one device: the core device first (vfio requires the
 /// `struct vfio_device` at offset 0), then the driver's data; referenced in the context `Ctx`.
+///
+/// # Examples
+///
+/// Per-device data, pin-initialised in `init` and read back in a later op: how many reads of
+/// config space went through the device fd, under a mutex.
+///
+/// ```
+/// use crate::abstractions::pci_driver::{DeviceId, IdTable, IdTableRef};
+/// use crate::abstractions::vfio::pci::{self as vfio_pci, CoreDevice, Device, Read};
+/// use kernel::{new_mutex, sync::Mutex};
+///
+/// static TABLE: IdTable<1> = IdTable::new([DeviceId::vfio_override(0x8086, 0x10ca)]);
+///
+/// #[pin_data]
+/// struct CountReads {
+///     #[pin]
+///     config_reads: Mutex<u64>,
+/// }
+///
+/// #[vtable]
+/// impl vfio_pci::Driver for CountReads {
+///     const NAME: &'static CStr = c"countreads-vfio-pci";
+///     const ID_TABLE: IdTableRef = TABLE.as_ref();
+///
+///     fn init(_core: &CoreDevice<vfio_pci::Init>) -> impl PinInit<Self, Error> {
+///         try_pin_init!(Self {
+///             config_reads <- new_mutex!(0),
+///         })
+///     }
+///
+///     fn read(dev: &Device<Self>, call: Read<'_>) -> Result<isize> {
+///         if call.region() == 7 {
+///             let mut reads = dev.data().config_reads.lock();
+///             *reads = reads.saturating_add(1);
+///         }
+///         call.pass_to_core()
+///     }
+/// }
+/// ```
 ///
 /// # Invariants
 ///
@@ -596,6 +718,23 @@ impl<T: Driver, Ctx: DeviceContext> Device<T, Ctx> {
 
 /// The device in vfio's `open_device` op, before the core's enable: the op's one handle,
 /// consumed by [`Opening::enable`], so the core is enabled at most once per open.
+///
+/// # Examples
+///
+/// An open with a step that may fail between the enable and its finish (C vfio-pci's IGD
+/// setup stands there): the `?` drops the [`Enabled`] guard, which disables the core again.
+///
+/// ```
+/// use crate::abstractions::vfio::pci::{Driver, Opened, Opening};
+///
+/// fn open_device<T: Driver>(dev: Opening<'_, T>) -> Result<Opened<'_>> {
+///     let enabled = dev.enable()?;
+///     if !enabled.is_virtfn() {
+///         return Err(ENODEV);
+///     }
+///     Ok(enabled.finish_enable())
+/// }
+/// ```
 ///
 /// # Invariants
 ///

@@ -21,6 +21,42 @@ use kernel::{
 
 /// The registered `struct pci_driver`; unregistered on drop.
 ///
+/// # Examples
+///
+/// A module that keeps the PCI driver of a [`Driver`] registered while it is loaded:
+///
+/// ```
+/// use crate::abstractions::pci_driver::{DeviceId, IdTable, IdTableRef};
+/// use crate::abstractions::vfio::pci::{self as vfio_pci, CoreDevice, Registration};
+///
+/// static TABLE: IdTable<1> = IdTable::new([DeviceId::vfio_override(0x8086, 0x10ca)]);
+///
+/// struct Plain;
+///
+/// #[vtable]
+/// impl vfio_pci::Driver for Plain {
+///     const NAME: &'static CStr = c"plain-vfio-pci";
+///     const ID_TABLE: IdTableRef = TABLE.as_ref();
+///
+///     fn init(_core: &CoreDevice<vfio_pci::Init>) -> impl PinInit<Self, Error> {
+///         Ok(Plain)
+///     }
+/// }
+///
+/// /// Registered at `insmod`, unregistered at `rmmod`.
+/// struct PlainModule {
+///     _driver: Pin<KBox<Registration<Plain>>>,
+/// }
+///
+/// impl PlainModule {
+///     fn new(module: &'static ThisModule) -> Result<Self> {
+///         Ok(PlainModule {
+///             _driver: KBox::pin_init(Registration::new(module), GFP_KERNEL)?,
+///         })
+///     }
+/// }
+/// ```
+///
 /// # Invariants
 ///
 /// `driver` is registered with the PCI core, with `T`'s callbacks, from the end of `new`
