@@ -58,8 +58,10 @@ if [ ! -f "$layer/.done" ]; then
 		# What the guest never reads (the layer is shared read-only over 9p).
 		rm -rf /usr/share/doc /usr/share/man /usr/share/locale
 		find /usr/lib/x86_64-linux-gnu -name "librte_*.a" -delete
-		# As a Debian user installs it: dpkg runs DKMS, which builds and installs the module.
-		DEBIAN_FRONTEND=noninteractive dpkg -i "$deb"
+		# As the README has a Debian user install it (apt with the file; its Recommends,
+		# linux-source, left out: the tree is prepared already): DKMS builds and installs it.
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y \
+			--no-install-recommends "$deb"
 		dkms status
 		# Mount points for what the initramfs brings (the suites and the static test tools).
 		mkdir -p /tests /selftests
