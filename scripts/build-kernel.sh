@@ -7,7 +7,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
-die() { echo "build-kernel: $*" >&2; exit 1; }
 variant=${1:-rig}
 fragments=("$here/kconfig/rig.config")
 case "$variant" in

@@ -33,7 +33,7 @@ result() { echo "$2 $3 $4" > "$run/result.$1"; }
 
 t0=$(date +%s)
 "$here/setup.sh" || { echo "setup failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
-echo "phase: setup $(( $(date +%s) - t0 ))s"
+phase_line setup "$t0"
 
 # Lane A, part 1: the debug kernel (KASAN, lockdep, kmemleak, failslab) and the module for it.
 if [[ $suites == *" stress "* ]]; then
@@ -46,7 +46,7 @@ if [[ $suites == *" stress "* ]]; then
 			result debug-rig 0 1 0; touch "$run/debug.failed"
 			say "$(tail -n 20 "$run/debug-rig.log")" "not ok - debug rig build"
 		fi
-		say "phase: debug-rig $(( $(date +%s) - t0 ))s"
+		say "$(phase_line debug-rig "$t0")"
 	) &
 	pids+=($!)
 fi
@@ -65,7 +65,7 @@ if [ -f Cargo.toml ]; then
 		if [ "$f" -gt 0 ]; then failed+=("cargo test"); else count_fail "cargo test"; fi
 	fi
 fi
-echo "phase: host-tests $(( $(date +%s) - t0 ))s"
+phase_line host-tests "$t0"
 
 # 1b. Fuzz the match-string parser against the C model (cargo fuzz on stable, RUSTC_BOOTSTRAP).
 t0=$(date +%s)
@@ -74,7 +74,7 @@ if "$here/fuzz.sh" "${FUZZ_SECONDS:-20}" >"$run/fuzz.log" 2>&1; then
 else
 	tail -20 "$run/fuzz.log"; count_fail "fuzz parse_match"
 fi
-echo "phase: fuzz $(( $(date +%s) - t0 ))s"
+phase_line fuzz "$t0"
 
 # 2. The rig: kernel, module (clippy-clean), selftests.
 if CLIPPY=1 "$here/rig.sh"; then
@@ -95,7 +95,7 @@ if [ -z "$fmt_out" ]; then PASS=$((PASS + 1)); echo "ok - rustfmt clean"; else e
 touch src/vfio_pci_main.rs src/vfio_pci_kunit.rs src/vfio_pci_open_test.rs src/igbvf_vfio_pci.rs
 lint_out=$(make -s -C "$TOP" KDIR="$kout" CLIPPY=1 VFIO_RS_TEST_MODULES=1 modules 2>&1 | grep -E '^(warning|error)' -A6)
 if [ -z "$lint_out" ]; then PASS=$((PASS + 1)); echo "ok - module and test modules build clippy-clean (CLIPPY=1)"; else echo "$lint_out" | head -40; count_fail "clippy"; fi
-echo "phase: lint $(( $(date +%s) - t0 ))s"
+phase_line lint "$t0"
 
 # 2b'. No reference to C memory without an aliasing argument (scripts/check-c-refs.sh).
 if cr_out=$("$here/check-c-refs.sh" 2>&1); then
@@ -119,7 +119,7 @@ if cf_out=$("$here/compile-fail.sh" "$kout" 2>&1); then
 else
 	echo "$cf_out" | tail -n 40; count_fail "compile-fail"
 fi
-echo "phase: compile-fail $(( $(date +%s) - t0 ))s"
+phase_line compile-fail "$t0"
 
 # 2d. The check of vfio_pci_core's private struct copy fails closed: a copy with two members
 # swapped is refused on the kernel's source and on Debian's BTF, and a tree with neither is
@@ -130,7 +130,7 @@ if out=$(tests/host/private-layout.sh 2>&1); then
 else
 	grep -v '^ok - ' <<<"$out" | tail -20; count_fail "private layout check"
 fi
-echo "phase: private-layout $(( $(date +%s) - t0 ))s"
+phase_line private-layout "$t0"
 
 # 2e. The Debian package is lintian clean (its overrides argued in scripts/debian/lintian-overrides).
 t0=$(date +%s)
@@ -144,7 +144,7 @@ if [ "$lint_rc" = 0 ] && [ -z "$lint" ]; then
 else
 	tail -n 5 "$run/mkdeb.err"; echo "$lint" | head -20; count_fail "lintian"
 fi
-echo "phase: lintian $(( $(date +%s) - t0 ))s"
+phase_line lintian "$t0"
 
 # 2f. Every shell script of the repository (*.sh, or a sh/bash #! line) is shellcheck clean,
 # the guest's with their dialect named in the file (.shellcheckrc: sourced files followed).
@@ -177,7 +177,7 @@ vm_job() {
 		p=0 f=1 s=0
 	fi
 	result "$name" "$p" "$f" "$s"
-	say "$(cat "$run/$name.out")" "phase: suite-$name $(( $(date +%s) - t0 ))s"
+	say "$(cat "$run/$name.out")" "$(phase_line "suite-$name" "$t0")"
 }
 
 # The C driver's upstream results depend only on the kernel (and its C modules), the test
@@ -228,7 +228,7 @@ deb_clippy_job() { # DEB_KERNEL
 		say "$(grep -E '^(warning|error)' -A6 <<<"$out" | head -n 40; tail -n 5 <<<"$out")" \
 			"not ok - module for Debian's $1 kernel with CLIPPY=1"
 	fi
-	say "phase: $name $(( $(date +%s) - t0 ))s"
+	say "$(phase_line "$name" "$t0")"
 }
 
 # The queue, longest job first: vfio_pci_driver_test (libvfio's igb DMA tests) is most of the
@@ -286,7 +286,7 @@ for r in "$run"/result.*; do
 	PASS=$((PASS + p)); FAIL=$((FAIL + f)); SKIP=$((SKIP + s))
 	[ "$f" = 0 ] || failed+=("${r##*/result.}")
 done
-echo "phase: total $(( $(date +%s) - t_start ))s"
+phase_line total "$t_start"
 [ ${#failed[@]} = 0 ] || echo "failed: ${failed[*]}"
 echo "$PASS passed, $FAIL failed, $SKIP skipped"
 [ "$FAIL" = 0 ]

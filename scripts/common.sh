@@ -17,6 +17,13 @@ c_variant_of() { echo "$TOP/.cache/c-variant-${1:-rig}"; }
 tools_of() { if [ "${1:-rig}" = rig ]; then echo "$TOP/.cache/rig-bin"; else echo "$TOP/.cache/rig-bin-$1"; fi; }
 # The Debian mirror the machine's apt sources already name (never a host name in the repo);
 # empty when there is none.
+# die MESSAGE: the script's name and MESSAGE on stderr, exit 1.
+die() { echo "${0##*/}: $*" >&2; exit 1; }
+# phase_line NAME T0: the line that times a step, from T0 (date +%s) to now.
+phase_line() { echo "phase: $1 $(( $(date +%s) - $2 ))s"; }
+# phase NAME COMMAND...: runs COMMAND, then prints its phase line (set -e: not after a failure).
+phase() { local name=$1 t0; shift; t0=$(date +%s); "$@"; phase_line "$name" "$t0"; }
+
 # Prepares the Debian guest (scripts/debian/guest.sh: chroot, packages, DKMS) and sets
 # deb_kernel (its vmlinuz), deb_lower (the root's overlay layers) and deb_modules.
 # shellcheck disable=SC2034 # set for the caller

@@ -8,7 +8,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 variant=${1:-rig}
-phase() { local name=$1 t0; shift; t0=$(date +%s); "$@"; echo "phase: $name $(( $(date +%s) - t0 ))s"; }
 build_module() {
 	local dir=$TOP
 	if [ "$variant" != rig ]; then
@@ -20,7 +19,7 @@ build_module() {
 	make -s -C "$dir" KDIR="$kout" ${CLIPPY:+CLIPPY=1} VFIO_RS_TEST_MODULES=1 modules
 }
 phase setup "$here/setup.sh"
-t0=$(date +%s); kout=$("$here/build-kernel.sh" "$variant"); echo "phase: kernel $(( $(date +%s) - t0 ))s"
+t0=$(date +%s); kout=$("$here/build-kernel.sh" "$variant"); phase_line kernel "$t0"
 echo "$kout" > "$(kernel_record "$variant")"
 phase module build_module
 # A C vfio_pci_core variant driver of the kernel's own source, unmodified: virtio-vfio-pci,
@@ -34,7 +33,8 @@ build_c_variant() {
 	make -s -C "$kout" M="$dir" LLVM=-19 CONFIG_VIRTIO_VFIO_PCI=m modules
 }
 phase c-variant build_c_variant
-t0=$(date +%s); "$here/build-selftests.sh" "$kout" >/dev/null; echo "phase: selftests $(( $(date +%s) - t0 ))s"
+build_selftests() { "$here/build-selftests.sh" "$kout" >/dev/null; }
+phase selftests build_selftests
 build_tools() {
 	# Per variant, so that two variants built at once never mix or remove each other's.
 	local bin; bin=$(tools_of "$variant")

@@ -33,8 +33,6 @@ DEB_KSRC=linux-source-$(echo "$DEB_KREL" | cut -d. -f1,2)
 DEBDIR=$(realpath -m "$CACHE/debian")
 DEB_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
-die() { echo "${0##*/}: $*" >&2; exit 1; }
-
 # The mirror the machine already uses (scripts/common.sh).
 deb_mirror() {
 	local m

@@ -21,6 +21,10 @@ MODDIR=/lib/modules/rig
 D=/sys/bus/pci/devices
 P=/sys/module/vfio_pci/parameters
 VFIO_PCI=/sys/bus/pci/drivers/vfio-pci
+# The suites' VF tokens, the same as tests/guest/bin/vfio_vf_token_test.c's U1..U3.
+U1=52ac9bff-3a88-4fbd-901a-0d767c3b6c97
+U2=88594674-90a0-47a9-aea8-9d9b352ac08a
+U3=1c3b3d0e-7a2f-4b41-9f64-3e5a0c2d8b17
 # The four VF token log lines of C vfio_pci_core, which the Rust driver prints the same
 # (tests/guest/bin/vfio_vf_token_test.c has them too, as C strings).
 LINE_REQUIRED="VF token required to access device"
@@ -96,6 +100,8 @@ die() {
 }
 
 driver_of() { [ -L /sys/bus/pci/devices/"$1"/driver ] && basename "$(readlink /sys/bus/pci/devices/"$1"/driver)"; }
+# vf_of PF N: the BDF of the PF's VF N.
+vf_of() { basename "$(readlink "$D/$1/virtfn$2")"; }
 # bind_to BDF DRIVER: unbind from any driver, override, bind
 bind_to() {
 	cur=$(driver_of "$1")

@@ -22,7 +22,7 @@ if [ "$HOST" = debian ]; then
 	{ modprobe igb && modprobe e1000e; } || die "Debian's igb and e1000e modules do not load"
 fi
 check_rig
-TOKEN=2f6e5b1c-8d4a-4e07-9c3b-71a0d5e4f812
+TOKEN=$U1
 arg() { sed -n "s/.*rig\.$1=\([0-9]*\).*/\1/p" /proc/cmdline; }
 ROUNDS=$(arg rounds) ITERS=$(arg iters) OPEN_ITERS=$(arg open_iters) PROBE_ITERS=$(arg probe_iters)
 SCALE_ITERS=$(arg scale_iters)

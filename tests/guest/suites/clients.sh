@@ -9,8 +9,7 @@
 # must be the same.
 # shellcheck source=tests/guest/lib.sh
 . /tests/lib.sh
-T1=4a5e1c44-2f1b-4d38-9c5f-2b8f3e0a7d11
-T2=0d8c7b6a-5e4f-4a3b-8c2d-1e0f9a8b7c6d
+T1=$U1 T2=$U2
 # Unbuffered: readiness is read from the output. No hugepages in the guest; IOVA = VA. Two
 # lcores: testpmd needs one besides the main one to forward; a pool that fits in -m 128.
 TESTPMD="stdbuf -o0 -e0 dpdk-testpmd -n 1 --no-huge -m 128 --iova-mode=va"

@@ -6,8 +6,6 @@
 . /tests/lib.sh
 check_rig
 T=/selftests/vf_token_tool
-U1=52ac9bff-3a88-4fbd-901a-0d767c3b6c97
-U2=88594674-90a0-47a9-aea8-9d9b352ac08a
 
 # Loading the driver changes no taint flag that C vfio-pci's load leaves alone, and prints no
 # KTAP: on a kernel with KUnit (the rig's), a module that carries KUnit suites runs them at

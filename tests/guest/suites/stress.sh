@@ -13,7 +13,7 @@ T=/selftests/vf_token_tool
 DBG=/sys/kernel/debug
 arg() { v=$(sed -n "s/.*rig\.$1=\([^ ]*\).*/\1/p" /proc/cmdline); echo "${v:-$2}"; }
 OPS=$(arg ops 2000) CYCLES=$(arg cycles 30) FUZZ=$(arg fuzz 20000) STEP=$(arg fault_step 5)
-TK=6b0d61a7-3fb7-45b2-9b0e-3c1d7c2b9e11
+TK=$U1
 echo $TK > /tmp/tokens
 # The first line of every kernel report (lockdep's start with "WARNING:"); and kmemleak
 # turning itself off, which would make its scan say nothing.
@@ -33,7 +33,6 @@ echo 0 > $DBG/failslab/verbose
 echo scan=off > $DBG/kmemleak
 echo clear > $DBG/kmemleak
 
-vf_of() { basename "$(readlink "$D"/"$1"/virtfn"$2")"; }
 numvfs() { cat "$D"/"$PF"/sriov_numvfs; }
 # splats: how many reports the kernel log holds since the last dmesg -c, and how many of them
 # are the known upstream one.
