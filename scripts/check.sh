@@ -236,7 +236,10 @@ deb_clippy_job() { # DEB_KERNEL
 # (the group-path ones are the faster), so that both lanes run it at once.
 mkdir -p "$run/queue"
 qn=0
+# A job: a function of this script and its arguments (words without spaces), one file each.
 enqueue() { qn=$((qn + 1)); printf '%s\n' "$*" > "$run/queue/$(printf %02d $qn)"; }
+# The debian suite on sid's kernel.
+vm_job_sid() { DEB_KERNEL=sid-7.2 vm_job "$@"; }
 if [[ $suites == *" upstream "* ]]; then
 	enqueue upstream_job upstream-driver vfio_pci_driver_test vfio_type1_iommu,vfio_type1v2_iommu,iommufd_compat_type1
 	enqueue upstream_job upstream-driver2 vfio_pci_driver_test iommufd_compat_type1v2,iommufd
@@ -246,7 +249,7 @@ fi
 # debian-sid: the same on sid's 7.2 kernel and system (gcc 16, rustc 1.97). clients: DPDK, QEMU
 # and driverctl with the VF token on the trixie host (TCG inside TCG: long).
 [[ $suites == *" clients "* ]] && enqueue vm_job clients clients debian
-[[ $suites == *" debian-sid "* ]] && enqueue DEB_KERNEL=sid-7.2 vm_job debian-sid debian debian
+[[ $suites == *" debian-sid "* ]] && enqueue vm_job_sid debian-sid debian debian
 [[ $suites == *" debian "* ]] && enqueue vm_job debian debian debian
 [[ $suites == *" debian "* ]] && enqueue deb_clippy_job trixie-7.3
 [[ $suites == *" debian-sid "* ]] && enqueue deb_clippy_job sid-7.2
@@ -263,7 +266,7 @@ take_job() { # prints the next job and removes it from the queue; fails when it 
 		cat "$f"; rm -f "$f"
 	} 9>"$run/queue.lock"
 }
-lane() { local job; while job=$(take_job); do eval "$job"; done; }
+lane() { local job; while read -ra job < <(take_job) && [ ${#job[@]} -gt 0 ]; do "${job[@]}"; done; }
 
 # Lane A, part 2: stress once the debug kernel is there, then the queue.
 if [[ $suites == *" stress "* ]]; then
