@@ -11,7 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 name=vfio-pci-rs
 # Cargo.toml's version, plus the commit it was built from.
 base=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$TOP/Cargo.toml" | head -n1)
-ver=$base+git$(git -C "$TOP" log -1 --format=%cd --date=format:%Y%m%d).$(git -C "$TOP" rev-parse --short=7 HEAD)
+# DEB_VERSION: another version (a packager's; the upgrade test's).
+ver=${DEB_VERSION:-$base+git$(git -C "$TOP" log -1 --format=%cd --date=format:%Y%m%d).$(git -C "$TOP" rev-parse --short=7 HEAD)}
 pkg=$TOP/.cache/deb/$name-dkms
 rm -rf "$pkg"
 src=$pkg/usr/src/$name-$ver
@@ -27,6 +28,10 @@ sed "s/@VERSION@/$ver/" "$TOP/dkms.conf" >"$src/dkms.conf"
 install -m 755 "$here/prepare-tree.sh" "$pkg/usr/share/$name/prepare-tree.sh"
 install -m 755 "$here/vfio-pci-rs-prepare-tree" "$pkg/usr/sbin/vfio-pci-rs-prepare-tree"
 echo "override vfio_pci * updates/dkms" >"$pkg/etc/depmod.d/$name.conf"
+# A new version installs over an earlier one's module whatever their modinfo says (the module
+# has no version field, and two builds may be byte-identical): DKMS's own switch for that.
+mkdir -p "$pkg/usr/share/dkms/modules_to_force_install"
+echo "${name}_version-override" >"$pkg/usr/share/dkms/modules_to_force_install/$name"
 # Debian's convention for who builds a package: DEBFULLNAME and DEBEMAIL (a local build
 # without them names the local root: scripts/debian/lintian-overrides).
 maintainer="${DEBFULLNAME:-vfio-pci-rs developers} <${DEBEMAIL:-root@localhost}>"
@@ -92,9 +97,14 @@ refresh_initramfs() { # KERNEL...
 		fi
 	done
 }
-# The kernels with a build of this version, from "NAME/VERSION, KERNEL, ARCH: installed".
+# built_kernels [VERSION]: the kernels with a build of VERSION (default: this one), from
+# "NAME/VERSION, KERNEL, ARCH: installed".
 built_kernels() {
-	dkms status -m @NAME@ -v @VERSION@ 2>/dev/null | sed -n 's/^[^,]*, \([^,]*\),.*: installed.*/\1/p'
+	dkms status -m @NAME@ -v "${1:-@VERSION@}" 2>/dev/null | sed -n 's/^[^,]*, \([^,]*\),.*: installed.*/\1/p'
+}
+# The versions DKMS has, this one's among them.
+dkms_versions() {
+	dkms status -m @NAME@ 2>/dev/null | sed -n 's|^@NAME@/\([^,:]*\)[,:].*|\1|p' | sort -u
 }
 SH
 )
@@ -102,9 +112,31 @@ cat >"$pkg/DEBIAN/postinst" <<POSTINST
 #!/bin/sh
 set -e
 $refresh_initramfs
-# As dh_dkms: register the sources with DKMS and build them for the installed kernels.
 if [ "\$1" = configure ]; then
-	/usr/lib/dkms/common.postinst $name $ver "" "" "\$2"
+	# As dh_dkms: register the sources with DKMS and build them for the installed kernels. A
+	# build that fails (a skipped one is not a failure) leaves its kernel as it was, with an
+	# earlier version's build or C vfio-pci: dpkg configures the package either way.
+	/usr/lib/dkms/common.postinst $name $ver "" "" "\$2" ||
+		echo "$name: a build of $ver failed (dkms status -m $name; make.log in /var/lib/dkms/$name/$ver): those kernels keep the vfio-pci they had" >&2
+	# A reinstall of this version kept its own sources.
+	rm -rf "/var/lib/$name/previous/$name-$ver"
+	# An earlier version's builds, which its prerm kept over the upgrade, go where this
+	# version is installed; a kernel this one could not be built for keeps its own.
+	for old in \$(dkms_versions); do
+		[ "\$old" != "$ver" ] || continue
+		for k in \$(built_kernels "\$old"); do
+			if built_kernels | grep -qxF "\$k"; then
+				dkms remove -m $name -v "\$old" -k "\$k" >/dev/null ||
+					echo "$name: could not remove \$old's build for \$k" >&2
+			fi
+		done
+		if [ -z "\$(built_kernels "\$old")" ]; then
+			dkms remove -m $name -v "\$old" --all >/dev/null 2>&1 || true
+			rm -rf "/var/lib/$name/previous/$name-\$old"
+		else
+			echo "$name: \$old stays for: \$(built_kernels "\$old" | tr '\\n' ' ')" >&2
+		fi
+	done
 	refresh_initramfs \$(built_kernels)
 fi
 POSTINST
@@ -112,14 +144,27 @@ cat >"$pkg/DEBIAN/prerm" <<PRERM
 #!/bin/sh
 set -e
 $refresh_initramfs
-# As dh_dkms: remove every build of this version (dkms runs depmod: the C driver is back).
 case "\$1" in
-remove | upgrade | deconfigure)
-	if [ -n "\$(dkms status -m $name -v $ver)" ]; then
-		kernels=\$(built_kernels)
-		dkms remove -m $name -v $ver --all
-		refresh_initramfs \$kernels
+upgrade)
+	# Unlike dh_dkms, this version's builds stay installed until the new version's postinst
+	# has built its own. dpkg removes /usr/src/$name-$ver with this package's files, and DKMS
+	# needs them to remove the builds later: they move to /var/lib/$name/previous.
+	if [ -n "\$(dkms status -m $name -v $ver)" ] && [ -d /usr/src/$name-$ver ]; then
+		mkdir -p /var/lib/$name/previous
+		rm -rf /var/lib/$name/previous/$name-$ver
+		cp -a /usr/src/$name-$ver /var/lib/$name/previous/
+		ln -sfn /var/lib/$name/previous/$name-$ver /var/lib/dkms/$name/$ver/source
 	fi
+	;;
+remove | deconfigure)
+	# As dh_dkms: remove every build, of this version and of any earlier one kept (dkms runs
+	# depmod: the C driver is back).
+	kernels=\$(for v in \$(dkms_versions); do built_kernels "\$v"; done | sort -u)
+	for v in \$(dkms_versions); do
+		dkms remove -m $name -v "\$v" --all || echo "$name: could not remove \$v's builds" >&2
+	done
+	rm -rf /var/lib/$name/previous
+	refresh_initramfs \$kernels
 	;;
 esac
 PRERM
