@@ -231,6 +231,18 @@ deb_clippy_job() { # DEB_KERNEL
 	say "$(phase_line "$name" "$t0")"
 }
 
+# Upgrades of the Debian package in trixie's chroot (scripts/debian/dkms-upgrade-test.sh): one
+# to a version that does not build keeps the earlier build and leaves dpkg configured.
+deb_upgrade_job() {
+	local t0 out p f
+	t0=$(date +%s)
+	out=$("$here/debian/dkms-upgrade-test.sh" 2>&1) && f=0 || f=1
+	p=$(grep -c '^ok - ' <<<"$out" || true)
+	result deb-upgrade "$p" "$f" 0
+	say "$(grep -E '^(ok|not ok) - ' <<<"$out")" "$( [ "$f" = 0 ] || tail -n 15 <<<"$out")" \
+		"$(phase_line deb-upgrade "$t0")"
+}
+
 # The queue, longest job first: vfio_pci_driver_test (libvfio's igb DMA tests) is most of the
 # upstream suite, so it is two jobs of their own, one per part of its IOMMU-mode variants
 # (the group-path ones are the faster), so that both lanes run it at once.
@@ -252,6 +264,7 @@ fi
 [[ $suites == *" debian-sid "* ]] && enqueue vm_job_sid debian-sid debian debian
 [[ $suites == *" debian "* ]] && enqueue vm_job debian debian debian
 [[ $suites == *" debian "* ]] && enqueue deb_clippy_job trixie-7.3
+[[ $suites == *" debian "* ]] && enqueue deb_upgrade_job
 [[ $suites == *" debian-sid "* ]] && enqueue deb_clippy_job sid-7.2
 for s in selfcheck driver token; do [[ $suites == *" $s "* ]] && enqueue vm_job "$s" "$s" rig; done
 if [[ $suites == *" upstream "* ]]; then
