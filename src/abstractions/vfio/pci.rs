@@ -406,12 +406,13 @@ impl core::ops::Deref for CoreDevice<Init> {
 impl CoreDevice {
     /// The PCI device this vfio device was allocated for.
     pub(crate) fn pdev(&self) -> &pci::Device {
-        // SAFETY: by the type invariant `self.0` is live and its `vdev.dev` is the `dev` of a
+        // Sound: by the type invariant `self.0` is live and its `vdev.dev` is the `dev` of a
         // `struct pci_dev`, set before the `init` op and never changed; the reference lives no
         // longer than the callback it was made for, within the PCI device's binding to the
         // driver. Aliasing: the one field is read through the raw pointer, no reference to the
         // core device is made; `pci::Device` wraps the `pci_dev` in `Opaque`, so the shared
         // reference allows the writes the PCI core and other CPUs make to its fields.
+        // SAFETY: the argument just above (validity, then aliasing where a reference is made).
         unsafe {
             let pdev = container_of!((*self.as_raw()).vdev.dev, bindings::pci_dev, dev);
             &*pdev.cast::<pci::Device>()
@@ -429,12 +430,13 @@ impl CoreDevice {
 
     /// Whether the device is an SR-IOV VF.
     pub(crate) fn is_virtfn(&self) -> bool {
-        // SAFETY: `raw_pdev` is a live PCI device. Its bitfield word also holds flags other
+        // Sound: `raw_pdev` is a live PCI device. Its bitfield word also holds flags other
         // CPUs change at run time (`msix_enabled`, `is_busmaster`, `state_saved`, ...), so no
         // `&pci_dev` is made (the generated `is_virtfn()` would take one): the raw accessor
         // reads the bits through the pointer, as C's `pdev->is_virtfn` loads them. The bit
         // read is set at enumeration, before the device is visible to drivers, and never
         // changes.
+        // SAFETY: the argument just above (validity, then aliasing where a reference is made).
         unsafe { bindings::pci_dev::is_virtfn_raw(self.raw_pdev()) != 0 }
     }
 
@@ -450,13 +452,14 @@ impl CoreDevice {
     /// `vdev->vf_token`).
     pub(crate) fn vf_token(&self) -> Option<&VfToken> {
         // INVARIANT: the token lives as long as the borrow of the registered device.
-        // SAFETY: the core sets `vf_token` at a PF's registration (NULL before: zeroed
+        // Sound: the core sets `vf_token` at a PF's registration (NULL before: zeroed
         // allocation) and frees it at unregistration, which no device reference outlives
         // (`Device::remove`); in between it is a live token. Aliasing: the pointer field is
         // read through the raw pointer, no reference to the core device (which the core
         // writes under its own locks) is made, and the field is written only at registration
         // and unregistration, so the read races with no write; `VfToken` wraps the token in
         // `Opaque`, so the shared reference allows the writes the core makes to it.
+        // SAFETY: the argument just above (validity, then aliasing where a reference is made).
         unsafe { (*self.as_raw()).vf_token.cast::<VfToken>().as_ref() }
     }
 
@@ -464,7 +467,7 @@ impl CoreDevice {
     /// `vdev->sriov_pf_core_dev`, set when the core registers the VF).
     pub(crate) fn pf_vf_token(&self) -> Option<&VfToken> {
         // INVARIANT: the PF's token lives as long as the borrow of this VF (below).
-        // SAFETY: the core sets `sriov_pf_core_dev` when it registers the VF, before any op
+        // Sound: the core sets `sriov_pf_core_dev` when it registers the VF, before any op
         // can run, to a PF that stays registered (its token live, as in `vf_token`) until
         // this VF is removed: unregistering the PF first disables SR-IOV, which removes its
         // VFs. Aliasing: the PF's core device is not ours, other CPUs write it (its own
@@ -472,6 +475,7 @@ impl CoreDevice {
         // field is read through the raw pointer, a field written only at the PF's
         // registration and unregistration, which this VF's life lies between. The token is
         // lent as the `Opaque` `VfToken`, which allows the core's writes under its mutex.
+        // SAFETY: the argument just above (validity, then aliasing where a reference is made).
         unsafe {
             let pf = (*self.as_raw()).sriov_pf_core_dev;
             if pf.is_null() {
@@ -575,11 +579,12 @@ pub(crate) struct VfTokenGuard<'a> {
 impl VfTokenGuard<'_> {
     /// The token's UUID.
     pub(crate) fn uuid(&mut self) -> &mut Uuid {
-        // SAFETY: `Uuid` has the size and alignment of `uuid_t` (asserted above), and the
+        // Sound: `Uuid` has the size and alignment of `uuid_t` (asserted above), and the
         // token is live (type invariant). Aliasing: this thread holds the mutex for as long as
         // the borrow (of the guard, exclusive), and the core reads and writes `uuid` only
         // under that mutex, so nothing else accesses the field while the `&mut` lives; only
         // the field is borrowed, not the token (its `users` and lock stay the core's).
+        // SAFETY: the argument just above (validity, then aliasing where a reference is made).
         unsafe { &mut *(&raw mut (*self.token.0.get()).uuid).cast::<Uuid>() }
     }
 
@@ -693,10 +698,11 @@ impl<T: Driver, Ctx: DeviceContext> Device<T, Ctx> {
     /// data is initialised (any op after `init` succeeded), and the caller is in `Ctx`.
     unsafe fn from_vdev<'a>(vdev: *mut raw::vfio_device) -> &'a Self {
         // INVARIANT: by the function's contract.
-        // SAFETY: `vdev` is at offset 0 of a live `Device<T>`. Aliasing: the shared reference
+        // Sound: `vdev` is at offset 0 of a live `Device<T>`. Aliasing: the shared reference
         // covers the core device, which vfio and other CPUs write, only through
         // `CoreDevice`'s `Opaque`; the rest is the driver's `T`, which is `Sync` and written
         // only through its own interior mutability.
+        // SAFETY: the argument just above (validity, then aliasing where a reference is made).
         unsafe { &*vdev.cast::<Self>() }
     }
 
@@ -708,10 +714,11 @@ impl<T: Driver, Ctx: DeviceContext> Device<T, Ctx> {
     /// `probe` set its drvdata (its drvdata is our `Device<T>`), and the caller is in `Ctx`.
     pub(super) unsafe fn from_bound<'a>(pdev: *mut bindings::pci_dev) -> &'a Self {
         // INVARIANT: by the function's contract.
-        // SAFETY: by contract drvdata is the core device, i.e. our live `Device<T>`. Aliasing:
+        // Sound: by contract drvdata is the core device, i.e. our live `Device<T>`. Aliasing:
         // the shared reference covers its core part only through `Opaque` (vfio and other
         // CPUs write it), and `T` is `Sync`; the `pci_dev` is only reached through the raw
         // pointer.
+        // SAFETY: the argument just above (validity, then aliasing where a reference is made).
         unsafe { &*bindings::dev_get_drvdata(&raw mut (*pdev).dev).cast::<Self>() }
     }
 }
