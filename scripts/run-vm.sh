@@ -10,6 +10,9 @@
 # RIG_TAG=NAME: log, initramfs and monitor socket named SUITE-NAME, so that two runs of one
 # suite (make stress and make check) can go at the same time.
 # RIG_REF="NAME=FILE ...": host files placed at /ref/NAME in the guest (scripts/mkinitramfs.sh).
+# RIG_DEB_LAYER=DIR RIG_DEB_INITRD=FILE (debian only): DIR laid over the Debian root, and FILE, an
+# image Debian's initramfs-tools made there, booted instead of the rig's busybox initramfs: it
+# mounts the 9p root itself and runs RIG_DEB_INIT (scripts/debian/initrd-boot-test.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
@@ -28,6 +31,7 @@ if [ "$variant" = debian ]; then
 	kernel=$deb_kernel
 	export RIG_DEB_MODULES=$deb_modules
 	merged=$CACHE/debian-root-${RIG_TAG:-$1}
+	[ -n "${RIG_DEB_LAYER:-}" ] && deb_lower=$RIG_DEB_LAYER:$deb_lower
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	wrap=(unshare --mount --propagation private bash -c \
 		'mkdir -p "$1" && mount -t overlay overlay -o "ro,lowerdir=$2" "$1" && shift 2 && exec "$@"' \
@@ -45,7 +49,12 @@ log=$logdir/$name.log
 initrd=$CACHE/initramfs-$name.cpio.gz
 # The verdict is read from this log: never from an earlier run's.
 rm -f "$log"
-RIG_VARIANT=$variant "$here/mkinitramfs.sh" "$kout" "$(module_of "$variant")" "$selftests" "$initrd"
+if [ "$variant" = debian ] && [ -n "${RIG_DEB_INITRD:-}" ]; then
+	initrd=$RIG_DEB_INITRD
+	RIG_APPEND="root=rigroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init=${RIG_DEB_INIT:?} $RIG_APPEND"
+else
+	RIG_VARIANT=$variant "$here/mkinitramfs.sh" "$kout" "$(module_of "$variant")" "$selftests" "$initrd"
+fi
 
 # Single-threaded TCG: multi-threaded TCG with intel-iommu interrupt remapping was seen to
 # hang the guest (all vCPUs idle, timers dead) and once to abort in iotlb_to_section().

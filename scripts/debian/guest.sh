@@ -20,7 +20,7 @@ kdir=$("$here/tree.sh")
 pkg=$DEBDIR/pkg
 sources=$(cd "$TOP" && git ls-files -co --exclude-standard -- Kbuild Makefile src dkms.conf \
 	scripts/dkms-make.sh scripts/dkms-check.sh scripts/dkms-pre-build.sh scripts/gen-vfio-bindings.sh \
-	scripts/check-private-layout.sh scripts/debian |
+	scripts/check-private-layout.sh scripts/debian ':!scripts/debian/*-test.sh' |
 	sort | xargs sha256sum)
 key=$( { echo "$root $kdir"; echo "$sources"; } | sha256sum | cut -c1-16)
 layer=$DEBDIR/guest-$key
