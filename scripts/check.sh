@@ -244,15 +244,15 @@ deb_upgrade_job() {
 }
 
 # Boot-time binding (scripts/debian/initrd-boot-test.sh): Debian's vmlinuz with the image its
-# initramfs-tools made, vfio-pci ids= and softdep in modprobe.d, for C and for Rust.
-deb_initrd_job() {
+# initramfs-tools or dracut made, vfio-pci ids= and softdep in modprobe.d, for C and for Rust.
+deb_initrd_job() { # initramfs-tools|dracut
 	local t0 out p f
 	t0=$(date +%s)
-	out=$("$here/debian/initrd-boot-test.sh" 2>&1) && f=0 || f=1
+	out=$("$here/debian/initrd-boot-test.sh" "$1" 2>&1) && f=0 || f=1
 	p=$(grep -c '^ok - ' <<<"$out" || true)
-	result deb-initrd "$p" "$f" 0
+	result "initrd-$1" "$p" "$f" 0
 	say "$(grep -E '^(ok|not ok) - ' <<<"$out")" "$( [ "$f" = 0 ] || tail -n 15 <<<"$out")" \
-		"$(phase_line deb-initrd "$t0")"
+		"$(phase_line "initrd-$1" "$t0")"
 }
 
 # The queue, longest job first: vfio_pci_driver_test (libvfio's igb DMA tests) is most of the
@@ -277,7 +277,8 @@ fi
 [[ $suites == *" debian "* ]] && enqueue vm_job debian debian debian
 [[ $suites == *" debian "* ]] && enqueue deb_clippy_job trixie-7.3
 [[ $suites == *" debian "* ]] && enqueue deb_upgrade_job
-[[ $suites == *" debian "* ]] && enqueue deb_initrd_job
+[[ $suites == *" debian "* ]] && enqueue deb_initrd_job initramfs-tools
+[[ $suites == *" debian "* ]] && enqueue deb_initrd_job dracut
 [[ $suites == *" debian-sid "* ]] && enqueue deb_clippy_job sid-7.2
 for s in selfcheck driver token; do [[ $suites == *" $s "* ]] && enqueue vm_job "$s" "$s" rig; done
 if [[ $suites == *" upstream "* ]]; then

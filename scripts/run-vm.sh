@@ -10,9 +10,10 @@
 # RIG_TAG=NAME: log, initramfs and monitor socket named SUITE-NAME, so that two runs of one
 # suite (make stress and make check) can go at the same time.
 # RIG_REF="NAME=FILE ...": host files placed at /ref/NAME in the guest (scripts/mkinitramfs.sh).
-# RIG_DEB_LAYER=DIR RIG_DEB_INITRD=FILE (debian only): DIR laid over the Debian root, and FILE, an
-# image Debian's initramfs-tools made there, booted instead of the rig's busybox initramfs: it
-# mounts the 9p root itself and runs RIG_DEB_INIT (scripts/debian/initrd-boot-test.sh).
+# RIG_DEB_LAYER=DIRS RIG_DEB_INITRD=FILE RIG_DEB_CMDLINE=ARGS (debian only): DIRS (":"-separated)
+# laid over the Debian root, and FILE, an image Debian's tools made there, booted instead of the
+# rig's busybox initramfs with ARGS (its root= and init=): it mounts the 9p root itself
+# (scripts/debian/initrd-boot-test.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
@@ -51,7 +52,7 @@ initrd=$CACHE/initramfs-$name.cpio.gz
 rm -f "$log"
 if [ "$variant" = debian ] && [ -n "${RIG_DEB_INITRD:-}" ]; then
 	initrd=$RIG_DEB_INITRD
-	RIG_APPEND="root=rigroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init=${RIG_DEB_INIT:?} $RIG_APPEND"
+	RIG_APPEND="${RIG_DEB_CMDLINE:?} $RIG_APPEND"
 else
 	RIG_VARIANT=$variant "$here/mkinitramfs.sh" "$kout" "$(module_of "$variant")" "$selftests" "$initrd"
 fi

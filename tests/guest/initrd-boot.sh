@@ -1,11 +1,12 @@
 #!/bin/sh
 # shellcheck shell=dash
-# PID 1 of the boot-time binding test (scripts/debian/initrd-boot-test.sh): Debian's own vmlinuz
-# booted with the initramfs that Debian's initramfs-tools made in the guest system, which holds
-# vfio-pci and /etc/modprobe.d/vfio-boot.conf (`options vfio-pci ids=8086:10ca`, `softdep igb
-# pre: vfio-pci`, `options igb max_vfs=2`). The image's udev loaded igb for both igb PFs, and
-# igb made two VFs each at probe; this checks, before anything of the root system ran, who got
-# them. rig.expect=c|rs says which vfio-pci the image was made with. Prints KTAP, powers off.
+# PID 1 of the boot-time binding test (scripts/debian/initrd-boot-test.sh): Debian's own
+# vmlinuz booted with the initramfs that Debian's initramfs-tools or dracut (rig.image=) made in
+# the guest system, which holds vfio-pci and /etc/modprobe.d/vfio-boot.conf (`options vfio-pci
+# ids=8086:10ca`, `softdep igb pre: vfio-pci`, `options igb max_vfs=2`). The image's udev
+# loaded igb for both igb PFs, and igb made two VFs each at probe; this checks, before anything
+# of the root system ran, who got them. rig.expect=c|rs says which vfio-pci the image was made
+# with. Prints KTAP, powers off.
 # shellcheck source=tests/guest/lib.sh
 . /usr/local/lib/vfio-rig/lib.sh
 # The root is read-only: a tmpfs for what the checks write.
@@ -14,8 +15,9 @@ echo "KTAP version 1"
 expect=$(sed -n 's/.*rig\.expect=\([a-z]*\).*/\1/p' /proc/cmdline)
 echo "# image made with: $expect vfio-pci; kernel $(uname -r)"
 
-check "booted by initramfs-tools' init (Debian's own kernel and image)" \
-	sh -c 'uname -v | grep -q Debian && grep -q "rootfstype=9p" /proc/cmdline'
+image=$(sed -n 's/.*rig\.image=\([a-z-]*\).*/\1/p' /proc/cmdline)
+check "Debian's own kernel, the root mounted by the $image image" \
+	sh -c 'uname -v | grep -q Debian && grep -q "^[^ ]* / 9p " /proc/mounts'
 check "vfio_pci was loaded by the image" test -d /sys/module/vfio_pci
 taint=$(cat /sys/module/vfio_pci/taint 2>/dev/null)
 if [ "$expect" = rs ]; then
