@@ -22,7 +22,8 @@ t_start=$(date +%s)
 failed=()
 count_fail() { FAIL=$((FAIL + 1)); failed+=("$1"); }
 suites=" ${RIG_SUITES:-selfcheck driver token stress upstream debian debian-sid clients} "
-timeout=${RIG_SUITE_TIMEOUT:-2400}
+# The wall-clock guard of a VM suite; a hung guest is stopped sooner, by its silence (run-vm.sh).
+timeout=${RIG_SUITE_TIMEOUT:-7200}
 # The upstream suite runs on the guest's instruction clock (run-vm.sh), about 1.8x slower: twice
 # the time.
 suite_timeout() { if [ "$1" = upstream ]; then echo $((timeout * 2)); else echo "$timeout"; fi; }

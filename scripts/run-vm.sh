@@ -3,6 +3,9 @@
 # second igb left to the host igb driver, and an e1000e (no SR-IOV). Prints the guest's
 # console (KTAP) and exits 0 only if the suite ran to its end and no check failed.
 # Usage: run-vm.sh SUITE [TIMEOUT_SECONDS]     (the module and kernel must be built: make rig)
+# A hang is silence: QEMU is stopped when its console printed nothing for RIG_IDLE_TIMEOUT
+# seconds (default 1200). A busy host slows the guest down without silencing it, so the
+# wall-clock TIMEOUT (default 900) is only the last guard, for a guest that prints without end.
 # RIG_APPEND="k=v ...": extra kernel command line words for the suite (e.g. rig.iters=200).
 # RIG_QEMU_ARGS="...": extra QEMU arguments (extra devices for a suite).
 # RIG_VARIANT=debug|bench: boot that kernel (scripts/rig.sh VARIANT) with the module built for
@@ -19,6 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 suite=${1:?usage: run-vm.sh SUITE [TIMEOUT]}
 timeout_s=${2:-900}
+idle_s=${RIG_IDLE_TIMEOUT:-1200}
 variant=${RIG_VARIANT:-rig}
 kvariant=$variant; [ "$variant" = debian ] && kvariant=rig
 kout=$(cat "$(kernel_record "$kvariant")") || { echo "run-vm: build first (scripts/rig.sh $kvariant)" >&2; exit 1; }
@@ -49,7 +53,7 @@ name=$suite${RIG_TAG:+-$RIG_TAG}
 log=$logdir/$name.log
 initrd=$CACHE/initramfs-$name.cpio.gz
 # The verdict is read from this log: never from an earlier run's.
-rm -f "$log"
+rm -f "$log" "$log.idle"
 if [ "$variant" = debian ] && [ -n "${RIG_DEB_INITRD:-}" ]; then
 	initrd=$RIG_DEB_INITRD
 	RIG_APPEND="${RIG_DEB_CMDLINE:?} $RIG_APPEND"
@@ -75,6 +79,22 @@ clock=()
 [ "$suite" = upstream ] && [ "${RIG_KVM:-0}" != 1 ] && clock=(-icount "shift=0,sleep=off")
 # RIG_QEMU_ARGS: words, split here (device options have no spaces).
 read -ra qemu_extra <<<"${RIG_QEMU_ARGS:-}"
+# The silence watch: the console log's size every 10 s; QEMU (found by its monitor socket,
+# which names this run) is stopped after idle_s seconds without a byte.
+watch_console() {
+	local size last=-1 quiet=0
+	while sleep 10; do
+		size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+		if [ "$size" = "$last" ]; then quiet=$((quiet + 10)); else quiet=0 last=$size; fi
+		if [ "$quiet" -ge "$idle_s" ]; then
+			echo "run-vm: $suite printed nothing for ${idle_s}s: stopped (log: $log)" >"$log.idle"
+			pkill -f -- "^qemu-system-x86_64 .*unix:$CACHE/monitor-$name\\.sock," || true
+			return
+		fi
+	done
+}
+watch_console &
+watcher=$!
 set +e
 timeout --foreground -k 10 "$timeout_s" "${wrap[@]}" qemu-system-x86_64 \
 	-machine q35 -accel "$accel" "${clock[@]}" -cpu max -m 2G -smp 2 \
@@ -91,8 +111,10 @@ timeout --foreground -k 10 "$timeout_s" "${wrap[@]}" qemu-system-x86_64 \
 	"${qemu_extra[@]}" \
 	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" | grep --line-buffered -v "^\[ *[0-9]*\.[0-9]*\]"
 rc=${PIPESTATUS[0]}
+kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null
 set -e
 [ "$rc" = 124 ] && echo "run-vm: $suite timed out after ${timeout_s}s (log: $log)"
+[ -e "$log.idle" ] && cat "$log.idle"
 counts=$(ktap_counts "$log") || { echo "run-vm: $suite gave no complete KTAP output (log: $log)"; exit 1; }
 read -r _ fail _ <<<"$counts"
 [ "$fail" = 0 ]

@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/debian/lib.sh
 . "$here/lib.sh"
 tool=${1:-initramfs-tools}
-timeout_s=${2:-1200}
+timeout_s=${2:-3600}
 init=/usr/local/lib/vfio-rig/initrd-boot.sh
 case $tool in
 initramfs-tools) root_args="root=rigroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144" ;;
