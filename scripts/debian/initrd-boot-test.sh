@@ -20,11 +20,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 tool=${1:-initramfs-tools}
 timeout_s=${2:-3600}
 init=/usr/local/lib/vfio-rig/initrd-boot.sh
-case $tool in
-initramfs-tools) root_args="root=rigroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144" ;;
-dracut) root_args="root=virtfs:rigroot rd.fstab=0" ;;
-*) die "unknown image tool '$tool' (initramfs-tools or dracut)" ;;
-esac
+case $tool in initramfs-tools | dracut) ;; *) die "unknown image tool '$tool' (initramfs-tools or dracut)" ;; esac
+# The rig's root, the 9p share "rigroot", which both images (and systemd in dracut's) mount.
+root_args="root=rigroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144"
 
 debian_guest || die "the Debian guest could not be prepared (scripts/debian/guest.sh)"
 key=$( {
@@ -67,7 +65,21 @@ if [ ! -f "$layer/.done" ]; then
 				force_drivers+=" vfio-pci "
 				install_items+=" /etc/modprobe.d/vfio-boot.conf "
 			EOF
-			echo "add_dracutmodules+=\" virtfs \"" >/etc/dracut.conf.d/rig-9p-root.conf
+			# The rig'"'"'s 9p root: with systemd in the image (Debian'"'"'s dracut where systemd
+			# is installed), systemd mounts root=rigroot rootfstype=9p itself; dracut'"'"'s own
+			# virtfs module handles root=virtfs: only without systemd. A one-hook module tells
+			# dracut'"'"'s cmdline parser that this root is known.
+			m=/usr/lib/dracut/modules.d/90rig9proot
+			mkdir -p $m
+			printf "%s\n" "check() { return 255; }" "depends() { return 0; }" \
+				"installkernel() { instmods 9p 9pnet_virtio; }" \
+				"install() { inst_hook cmdline 90 \"\$moddir/parse-rig9proot.sh\"; }" >$m/module-setup.sh
+			printf "%s\n" "#!/bin/sh" "[ \"\$root\" = rigroot ] && rootok=1" >$m/parse-rig9proot.sh
+			chmod 755 $m/module-setup.sh $m/parse-rig9proot.sh
+			# igb in the image too, as in initramfs-tools'"'"' (MODULES=most): a generic dracut
+			# image has no NIC driver (the root system'"'"'s udev would load it after the
+			# switch, which this PID 1 replaces), and the check is of the order in the image.
+			printf "%s\n" "add_dracutmodules+=\" rig9proot \"" "add_drivers+=\" igb \"" >/etc/dracut.conf.d/rig.conf
 			make_image() { dracut -f --kver "$krel" "$1"; }
 			list() { lsinitrd "$1"; }
 		fi

@@ -11,7 +11,8 @@
 . /usr/local/lib/vfio-rig/lib.sh
 # The root is read-only: a tmpfs for what the checks write.
 mount -t tmpfs tmpfs /tmp
-echo "KTAP version 1"
+# A line of its own: systemd (in dracut's image) leaves terminal queries on the console.
+echo; echo "KTAP version 1"
 expect=$(sed -n 's/.*rig\.expect=\([a-z]*\).*/\1/p' /proc/cmdline)
 echo "# image made with: $expect vfio-pci; kernel $(uname -r)"
 

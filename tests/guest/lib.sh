@@ -47,10 +47,14 @@ verdict() { ktap_totals; }
 # kselftest LABEL SECONDS OUT CMD...: runs a kselftest program (its own KTAP to OUT) under
 # run_timed; prints its exit status and totals as a diagnostic, and the lines that tell why
 # when it failed. Sets KS_RC and KS_TOTALS ("pass:N fail:N ..." of its "# Totals:" line).
+# Each case's result also goes to the console as it ends, as a "~ " line (in the VM's log, not
+# in the verdict): a long program shows where it is, and that it is alive (run-vm.sh stops a
+# guest that prints nothing for long).
 kselftest() {
 	ks_label=$1 ks_secs=$2 ks_out=$3; shift 3
-	run_timed "$ks_secs" "$@" > "$ks_out" 2>&1
-	KS_RC=$?
+	{ run_timed "$ks_secs" "$@" 2>&1; echo $? > "$ks_out.rc"; } | tee "$ks_out" |
+		awk -v l="$ks_label" '/^(ok|not ok) / { print "~ " l ": " $0; fflush() }'
+	KS_RC=$(cat "$ks_out.rc")
 	KS_TOTALS=$(grep '^# Totals:' "$ks_out" | tail -n1)
 	KS_TOTALS=${KS_TOTALS#"# Totals: "}
 	echo "# $ks_label: exit $KS_RC, ${KS_TOTALS:-no totals}"
