@@ -180,8 +180,13 @@ run_timed() {
 	secs=$1; shift
 	"$@" &
 	pid=$!
+	# The watchdog holds none of the caller's output open (a pipe reader would wait for its
+	# sleep), and its sleep ends with it.
 	(
-		sleep "$secs"
+		sleep "$secs" &
+		sleeper=$!
+		trap 'kill $sleeper 2>/dev/null; exit 0' TERM
+		wait $sleeper
 		kill -0 $pid 2>/dev/null || exit 0
 		{
 			echo "# TIMEOUT after ${secs}s: $*"
@@ -193,7 +198,7 @@ run_timed() {
 			dmesg | tail -n 40 | sed 's/^/# dmesg: /'
 		} > /dev/console 2>&1
 		kill -9 $pid 2>/dev/null
-	) &
+	) > /dev/null 2>&1 &
 	watchdog=$!
 	wait $pid
 	rc=$?
