@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The `debian` suite on every Debian kernel with Rust (DEB_KERNELS in scripts/debian/lib.sh), or
-# on those named: scripts/check-kernels.sh [KERNEL...], e.g. sid-7.2-rt. Each boots that
+# on those named: scripts/check-kernels.sh [KERNEL...], e.g. sid-7.2-rt (`upgrade`: the kernel
+# upgrade test, scripts/debian/kernel-upgrade-test.sh; in the default list). Each boots that
 # kernel's own vmlinuz with the Debian system of its suite, where the package was installed with
-# DKMS (built with that suite's gcc and rustc). Ends with a table (kernel, toolchain, result,
-# time) and "N passed, N failed, N skipped"; non-zero on any failure.
+# DKMS (built with that suite's gcc and rustc); on the rt flavours also the short `stress` suite.
+# Ends with a table (kernel, suite, toolchain, result, time) and "N passed, N failed, N skipped";
+# non-zero on any failure.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/debian/lib.sh
@@ -12,17 +14,19 @@ cd "$TOP" || exit 1
 "$here/setup.sh" || die "setup failed"
 # The guest takes the selftests and the static tools from the rig's build.
 "$here/rig.sh" >/dev/null || die "rig build failed"
-[ $# -gt 0 ] || { read -ra all <<<"$DEB_KERNELS"; set -- "${all[@]}"; }
+[ $# -gt 0 ] || { read -ra all <<<"$DEB_KERNELS"; set -- "${all[@]}" upgrade; }
 PASS=0 FAIL=0 SKIP=0 rows=()
-for k in "$@"; do
+# suite_on SUITE KERNEL: boots SUITE on KERNEL, adds its counts, and a row to the table.
+suite_on() {
+	local suite=$1 k=$2 t0 log counts p f s tc
 	t0=$(date +%s)
-	DEB_KERNEL=$k RIG_VARIANT=debian RIG_TAG=$k "$here/run-vm.sh" debian "${RIG_SUITE_TIMEOUT:-2400}" 2>&1 |
+	DEB_KERNEL=$k RIG_VARIANT=debian RIG_TAG=$k "$here/run-vm.sh" "$suite" "${RIG_SUITE_TIMEOUT:-2400}" 2>&1 |
 		grep -aE '^(ok|not ok|run-vm|[a-z-]*\.sh:)'
-	log=$CACHE/logs/debian-$k.log
+	log=$CACHE/logs/$suite-$k.log
 	if counts=$(ktap_counts "$log"); then
 		read -r p f s <<<"$counts"
 	else
-		echo "not ok - debian suite on $k gave no complete KTAP output (log: $log)"
+		echo "not ok - $suite suite on $k gave no complete KTAP output (log: $log)"
 		p=0 f=1 s=0
 	fi
 	PASS=$((PASS + p)) FAIL=$((FAIL + f)) SKIP=$((SKIP + s))
@@ -32,7 +36,25 @@ for k in "$@"; do
 		cfg=$DEBDIR/pkg/linux-headers-$DEB_KREL/root/usr/src/linux-headers-$DEB_KREL/.config
 		sed -n "s/^CONFIG_CC_VERSION_TEXT=\"\([^ ]*\) .* \([0-9.]*\)\"$/\1 \2/p; s/^CONFIG_RUSTC_VERSION_TEXT=\"rustc \([^ ]*\) .*/rustc \1/p" "$cfg" |
 			paste -sd, -' check-kernels "$here" 2>/dev/null)
-	rows+=("$(printf '%-18s %-44s %3s pass %2s fail %2s skip %5ss' "$k" "${tc:-?}" "$p" "$f" "$s" $(( $(date +%s) - t0 )))")
+	rows+=("$(printf '%-20s %-7s %-30s %3s pass %2s fail %2s skip %5ss' "$k" "$suite" "${tc:-?}" "$p" "$f" "$s" $(( $(date +%s) - t0 )))")
+}
+# The kernel upgrade 7.2.12 -> 7.3.4 with the package installed (scripts/debian/kernel-upgrade-test.sh).
+kernel_upgrade() {
+	local t0 out p f
+	t0=$(date +%s)
+	out=$("$here/debian/kernel-upgrade-test.sh" 2>&1) && f=0 || f=1
+	grep -aE '^(ok|not ok|#)' <<<"$out"
+	[ "$f" = 0 ] || tail -n 20 <<<"$out"
+	p=$(grep -c '^ok' <<<"$out")
+	PASS=$((PASS + p)) FAIL=$((FAIL + f))
+	rows+=("$(printf '%-20s %-7s %-30s %3s pass %2s fail %2s skip %5ss' "7.2.12->7.3.4" upgrade "trixie's chroot" "$p" "$f" 0 $(( $(date +%s) - t0 )))")
+}
+for k in "$@"; do
+	[ "$k" != upgrade ] || { kernel_upgrade; continue; }
+	suite_on debian "$k"
+	# PREEMPT_RT turns the core's spinlocks into sleeping locks: the short stress suite too, C
+	# and Rust (without the debug kernel's kmemleak and failslab).
+	case $k in *-rt) suite_on stress "$k" ;; esac
 done
 printf '%s\n' "${rows[@]}"
 echo "$PASS passed, $FAIL failed, $SKIP skipped"

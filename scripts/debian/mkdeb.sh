@@ -73,7 +73,7 @@ Description: vfio-pci in Rust (DKMS source)
  CONFIG_VFIO_PCI_CORE and installs it to updates/dkms, where modprobe vfio-pci
  picks it over the C module; removing this package brings the C driver back.
  Debian's headers lack the kernel's Rust metadata: the build first makes it
- from linux-source (about 2 GB per kernel in /var/lib/vfio-pci-rs, removed on
+ from linux-source (about 300 MB per kernel in /var/lib/vfio-pci-rs, removed on
  purge).
 CONTROL
 echo "/etc/depmod.d/$name.conf" >"$pkg/DEBIAN/conffiles"
@@ -171,7 +171,7 @@ PRERM
 cat >"$pkg/DEBIAN/postrm" <<POSTRM
 #!/bin/sh
 set -e
-# The kernel build trees vfio-pci-rs-prepare-tree made (about 2 GB each) go with a purge.
+# The kernel build trees vfio-pci-rs-prepare-tree made (about 300 MB each) go with a purge.
 if [ "\$1" = purge ]; then
 	rm -rf /var/lib/$name
 fi

@@ -82,5 +82,23 @@ total=$(awk '$2 ~ /^_R/' "$hdr/Module.symvers" | wc -l)
 [ "$missing" = 0 ] || die "$missing of $total Rust exports of Debian's Module.symvers are missing from the rebuilt crates"
 echo "prepare-tree: $total Rust exports of Debian's kernel found in the rebuilt crates" >&2
 
+# 6. Only what a module build and the private-layout check read stay: of the source, the
+# top-level files, include/, scripts/, rust/, arch/<the kernel's arch>/ and vfio_pci_core's
+# sources (drivers/vfio); of the build folder, not the objects of the kernel's crates and
+# tools (a module compiles against the crates' .rmeta and links against the running kernel),
+# not the host crates the proc macros were built from, and no debug info in the proc macros.
+# About 2 GB -> 0.3 GB.
+# The build folder's arch/ holds the one architecture it was configured for.
+arch=$(ls "$out/build/arch")
+[ -d "$out/src/arch/${arch:-none}" ] || die "cannot tell the kernel's architecture (build/arch: $arch)"
+find "$out/src" -mindepth 1 -maxdepth 1 -type d \
+	! -name include ! -name scripts ! -name rust ! -name arch ! -name drivers -exec rm -rf {} +
+find "$out/src/arch" -mindepth 1 -maxdepth 1 ! -name "$arch" -exec rm -rf {} +
+find "$out/src/drivers" -mindepth 1 -maxdepth 1 ! -name vfio -exec rm -rf {} +
+find "$out/build/rust" "$out/build/tools" -name '*.o' -delete
+rm -f "$out/build/rust"/lib{syn,quote,proc_macro2}.rlib
+find "$out/build/rust" -name '*.so' -exec strip --strip-debug {} +
+echo "prepare-tree: kept $(du -sh "$out" | cut -f1) of source and build" >&2
+
 touch "$out/.prepared"
 echo "$out/build"

@@ -5,7 +5,8 @@
  *       Threads open VFs with the right, a wrong, no, and a stale token while another sets new
  *       PF tokens with VFIO_DEVICE_FEATURE and opens/closes the PF; one more opens and closes
  *       VFn-1 through its group (each time its first open, so the PF's VF user count moves),
- *       and one binds VFn through its cdev with the right, a wrong or no token. The other VFs
+ *       and one binds VFn through its cdev with the right, a wrong or no token (where the
+ *       kernel has IOMMUFD). The other VFs
  *       stay open. Invariants: no open succeeds with a token the PF never had; an open with
  *       the current token succeeds while nothing changes it (a read lock against the setter);
  *       a GET of the token is refused; at the end, with everything closed, the PF opens
@@ -237,6 +238,7 @@ static int cmd_tokens(char **argv)
 	pthread_t th[8];
 	char list[256], *save, *p, *users_path;
 	int held[MAX_VFS], n = 0, fd;
+	int have_cdev, no_iommufd;
 	double t0 = now();
 	FILE *f;
 
@@ -260,9 +262,14 @@ static int cmd_tokens(char **argv)
 	/* Not VFn's group: a group opened on the legacy path makes its cdev EBUSY. */
 	for (int i = 0; i < st.nvf - 1; i++)
 		st.vf_group[i] = vg_open_group(st.vf[i]);
+	/* A kernel without IOMMUFD (Debian's) has no vfio cdev: the group path alone. */
 	st.iommufd = open("/dev/iommu", O_RDWR);
-	if (st.pf_group < 0 || !st.ever || !st.tokens_out || st.iommufd < 0 ||
-	    vg_cdev_path(st.vf[st.nvf - 1], st.cdev, sizeof(st.cdev))) {
+	have_cdev = st.iommufd >= 0;
+	no_iommufd = !have_cdev && errno == ENOENT;
+	if (no_iommufd)
+		printf("tokens: no /dev/iommu (no IOMMUFD in this kernel): the group path only\n");
+	if (st.pf_group < 0 || !st.ever || !st.tokens_out || (!have_cdev && !no_iommufd) ||
+	    (have_cdev && vg_cdev_path(st.vf[st.nvf - 1], st.cdev, sizeof(st.cdev)))) {
 		perror("tokens: setup");
 		return 2;
 	}
@@ -285,7 +292,8 @@ static int cmd_tokens(char **argv)
 		pthread_create(&th[n++], NULL, opener, (void *)i);
 	pthread_create(&th[n++], NULL, setter, NULL);
 	pthread_create(&th[n++], NULL, cycler, NULL);
-	pthread_create(&th[n++], NULL, cdev_binder, NULL);
+	if (have_cdev)
+		pthread_create(&th[n++], NULL, cdev_binder, NULL);
 	for (int i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
 	for (int i = 0; i < st.nvf - 2; i++)
