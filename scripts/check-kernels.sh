@@ -16,6 +16,17 @@ cd "$TOP" || exit 1
 "$here/rig.sh" >/dev/null || die "rig build failed"
 [ $# -gt 0 ] || { read -ra all <<<"$DEB_KERNELS"; set -- "${all[@]}" upgrade; }
 PASS=0 FAIL=0 SKIP=0 rows=()
+# row NAME KIND WHAT PASSED FAILED SKIPPED T0: adds the counts, and a row to the table.
+row() {
+	PASS=$((PASS + $4)) FAIL=$((FAIL + $5)) SKIP=$((SKIP + $6))
+	rows+=("$(printf '%-20s %-7s %-30s %3s pass %2s fail %2s skip %5ss' "$1" "$2" "$3" "$4" "$5" "$6" $(( $(date +%s) - $7 )))")
+}
+# kernel_config KERNEL: the path of the kernel's own .config (in its fetched headers package).
+kernel_config() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	DEB_KERNEL=$1 bash -c '. "$1/debian/lib.sh"
+		echo "$DEBDIR/pkg/linux-headers-$DEB_KREL/root/usr/src/linux-headers-$DEB_KREL/.config"' check-kernels "$here"
+}
 # suite_on SUITE KERNEL: boots SUITE on KERNEL, adds its counts, and a row to the table.
 suite_on() {
 	local suite=$1 k=$2 t0 log counts p f s tc
@@ -29,14 +40,10 @@ suite_on() {
 		echo "not ok - $suite suite on $k gave no complete KTAP output (log: $log)"
 		p=0 f=1 s=0
 	fi
-	PASS=$((PASS + p)) FAIL=$((FAIL + f)) SKIP=$((SKIP + s))
 	# The toolchain, from the kernel's own config (the module was built with exactly it).
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	tc=$(DEB_KERNEL=$k bash -c '. "$1/debian/lib.sh"
-		cfg=$DEBDIR/pkg/linux-headers-$DEB_KREL/root/usr/src/linux-headers-$DEB_KREL/.config
-		sed -n "s/^CONFIG_CC_VERSION_TEXT=\"\([^ ]*\) .* \([0-9.]*\)\"$/\1 \2/p; s/^CONFIG_RUSTC_VERSION_TEXT=\"rustc \([^ ]*\) .*/rustc \1/p" "$cfg" |
-			paste -sd, -' check-kernels "$here" 2>/dev/null)
-	rows+=("$(printf '%-20s %-7s %-30s %3s pass %2s fail %2s skip %5ss' "$k" "$suite" "${tc:-?}" "$p" "$f" "$s" $(( $(date +%s) - t0 )))")
+	tc=$(sed -n "s/^CONFIG_CC_VERSION_TEXT=\"\([^ ]*\) .* \([0-9.]*\)\"$/\1 \2/p; s/^CONFIG_RUSTC_VERSION_TEXT=\"rustc \([^ ]*\) .*/rustc \1/p" \
+		"$(kernel_config "$k")" 2>/dev/null | paste -sd, -)
+	row "$k" "$suite" "${tc:-?}" "$p" "$f" "$s" "$t0"
 }
 # The kernel upgrade 7.2.12 -> 7.3.4 with the package installed (scripts/debian/kernel-upgrade-test.sh).
 kernel_upgrade() {
@@ -46,8 +53,7 @@ kernel_upgrade() {
 	grep -aE '^(ok|not ok|#)' <<<"$out"
 	[ "$f" = 0 ] || tail -n 20 <<<"$out"
 	p=$(grep -c '^ok' <<<"$out")
-	PASS=$((PASS + p)) FAIL=$((FAIL + f))
-	rows+=("$(printf '%-20s %-7s %-30s %3s pass %2s fail %2s skip %5ss' "7.2.12->7.3.4" upgrade "trixie's chroot" "$p" "$f" 0 $(( $(date +%s) - t0 )))")
+	row "7.2.12->7.3.4" upgrade "trixie's chroot" "$p" "$f" 0 "$t0"
 }
 # build_only KERNEL WHY: the module built for KERNEL by its suite's toolchain, clippy clean.
 build_only() {
@@ -60,19 +66,16 @@ build_only() {
 		f=1; grep -E '^(warning|error)' -A6 <<<"$out" | head -n 40; tail -n 5 <<<"$out"
 		echo "not ok - $k: the module builds clippy-clean with its suite's toolchain"
 	fi
-	PASS=$((PASS + p)) FAIL=$((FAIL + f))
-	rows+=("$(printf '%-20s %-7s %-30s %3s pass %2s fail %2s skip %5ss' "$k" build "(not booted)" "$p" "$f" 0 $(( $(date +%s) - t0 )))")
+	row "$k" build "(not booted)" "$p" "$f" 0 "$t0"
 }
 # What the rig's guest needs of a kernel: its root over 9p, igb for the second PF's VFs,
 # e1000e for the plain NIC. Debian's cloud flavours have none of them.
 unbootable() { # KERNEL -> the reason, or nothing
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	DEB_KERNEL=$1 bash -c '. "$1/debian/lib.sh"
-		cfg=$DEBDIR/pkg/linux-headers-$DEB_KREL/root/usr/src/linux-headers-$DEB_KREL/.config
-		[ -f "$cfg" ] || "$1/debian/fetch.sh" >/dev/null 2>&1 || exit 0
-		miss=$(for c in NET_9P_VIRTIO 9P_FS IGB E1000E; do grep -qE "^CONFIG_$c=[ym]" "$cfg" || printf "%s " "$c"; done)
-		[ -z "$miss" ] || echo "its config has no ${miss% } (the rig boots its root over 9p, with igb and e1000e NICs)"' \
-		check-kernels "$here"
+	local cfg c miss=
+	cfg=$(kernel_config "$1")
+	[ -f "$cfg" ] || DEB_KERNEL=$1 "$here/debian/fetch.sh" >/dev/null 2>&1 || return 0
+	for c in NET_9P_VIRTIO 9P_FS IGB E1000E; do grep -qE "^CONFIG_$c=[ym]" "$cfg" || miss+=" $c"; done
+	[ -z "$miss" ] || echo "its config has no$miss (the rig boots its root over 9p, with igb and e1000e NICs)"
 }
 for k in "$@"; do
 	[ "$k" != upgrade ] || { kernel_upgrade; continue; }
