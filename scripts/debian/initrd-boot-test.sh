@@ -56,6 +56,12 @@ if [ ! -f "$layer/.done" ]; then
 		if [ "$tool" = initramfs-tools ]; then
 			# vfio-pci as the vfio guides have it; 9p for the rig, whose root is 9p.
 			printf "%s\n" vfio-pci 9pnet_virtio 9p >>/etc/initramfs-tools/modules
+			# A 9p root has no device to wait for: the image settles udev for 10 s only, and
+			# on a busy host igb could still be loading when this PID 1 replaces the system.
+			s=/etc/initramfs-tools/scripts/local-premount/rig-settle
+			mkdir -p "${s%/*}"
+			printf "%s\n" "#!/bin/sh" "[ \"\$1\" = prereqs ] && exit 0" "udevadm settle --timeout=1800" >$s
+			chmod 755 $s
 			make_image() { mkinitramfs -o "$1" "$krel"; }
 			list() { lsinitramfs "$1"; }
 		else
@@ -65,17 +71,31 @@ if [ ! -f "$layer/.done" ]; then
 				force_drivers+=" vfio-pci "
 				install_items+=" /etc/modprobe.d/vfio-boot.conf "
 			EOF
-			# The rig'"'"'s 9p root: with systemd in the image (Debian'"'"'s dracut where systemd
-			# is installed), systemd mounts root=rigroot rootfstype=9p itself; dracut'"'"'s own
-			# virtfs module handles root=virtfs: only without systemd. A one-hook module tells
-			# dracut'"'"'s cmdline parser that this root is known.
+			# The rig'"'"'s 9p root, a module of three hooks. With systemd in the image (Debian'"'"'s
+			# dracut where systemd is installed) systemd mounts root=rigroot rootfstype=9p
+			# itself; dracut'"'"'s virtfs module handles root=virtfs only without systemd.
+			# - cmdline: tells the parser this root is known, and loads 9pnet_virtio whole
+			#   before udev starts (the module registers its transport before it binds its
+			#   channels: a mount racing udev'"'"'s load of it failed with "no channels available").
+			# - pre-mount: waits for udev'"'"'s coldplug, as a real root'"'"'s device unit would: this
+			#   PID 1 replaces the root system, so igb must be loaded in the image, not after.
+			# - emergency: powers off (the emergency shell would wait for a key on a locked root
+			#   account until the rig'"'"'s idle limit; poweroff is not in the image, sysrq is).
 			m=/usr/lib/dracut/modules.d/90rig9proot
 			mkdir -p $m
 			printf "%s\n" "check() { return 255; }" "depends() { return 0; }" \
 				"installkernel() { instmods 9p 9pnet_virtio; }" \
-				"install() { inst_hook cmdline 90 \"\$moddir/parse-rig9proot.sh\"; }" >$m/module-setup.sh
-			printf "%s\n" "#!/bin/sh" "[ \"\$root\" = rigroot ] && rootok=1" >$m/parse-rig9proot.sh
-			chmod 755 $m/module-setup.sh $m/parse-rig9proot.sh
+				"install() {" \
+				"	inst_hook cmdline 90 \"\$moddir/parse-rig9proot.sh\"" \
+				"	inst_hook pre-mount 90 \"\$moddir/rig-settle.sh\"" \
+				"	inst_hook emergency 00 \"\$moddir/rig-poweroff.sh\"" \
+				"}" >$m/module-setup.sh
+			printf "%s\n" "#!/bin/sh" \
+				"if [ \"\$root\" = rigroot ]; then rootok=1; modprobe -q 9pnet_virtio; fi" >$m/parse-rig9proot.sh
+			printf "%s\n" "#!/bin/sh" "udevadm settle --timeout=1800" >$m/rig-settle.sh
+			printf "%s\n" "#!/bin/sh" "echo \"rig: the boot failed, powering off\" >/dev/console" \
+				"echo o >/proc/sysrq-trigger" "sleep 30" >$m/rig-poweroff.sh
+			chmod 755 $m/*.sh
 			# igb in the image too, as in initramfs-tools'"'"' (MODULES=most): a generic dracut
 			# image has no NIC driver (the root system'"'"'s udev would load it after the
 			# switch, which this PID 1 replaces), and the check is of the order in the image.
