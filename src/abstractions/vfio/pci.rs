@@ -228,22 +228,26 @@ pub(crate) struct Feature<'a> {
 impl Feature<'_> {
     /// `vfio_device_feature.flags`: the feature number (`VFIO_DEVICE_FEATURE_MASK`) and the
     /// GET / SET / PROBE bits.
+    #[inline]
     pub(crate) fn flags(&self) -> u32 {
         self.flags
     }
 
     /// The user's buffer after the header, of `argsz()` bytes as the user claims it.
+    #[inline]
     pub(crate) fn arg(&self) -> UserPtr {
         UserPtr::from_ptr(self.arg)
     }
 
     /// The size of the user's buffer after the header.
+    #[inline]
     pub(crate) fn argsz(&self) -> usize {
         self.argsz
     }
 
     /// Hands the call to vfio_pci_core (`vfio_pci_core_ioctl_feature`), as a C variant driver
     /// does for the features it leaves to the core.
+    #[inline]
     pub(crate) fn pass_to_core(self) -> Result<i32> {
         // SAFETY: by the type invariant the arguments are vfio's own for this call of the op.
         let ret = unsafe {
@@ -1161,6 +1165,11 @@ impl<T: Driver> Ops<T> {
             argsz,
             _call: PhantomData,
         };
-        from_result(|| T::device_feature(dev, feature))
+        // Not `from_result`: every VFIO_DEVICE_FEATURE call takes this path, and the closure
+        // kept the driver's op out of line (a call, the arguments through memory).
+        match T::device_feature(dev, feature) {
+            Ok(ret) => ret,
+            Err(e) => e.to_errno(),
+        }
     }
 }
