@@ -47,8 +47,7 @@ if [ "$variant" = debian ]; then "$here/rig.sh"; else "$here/rig.sh" "$variant";
 # An NVMe PF with SR-IOV on its own root port. QEMU allows up to 255 VFs (256 controllers in
 # a subsystem); it wants sriov_vq_flexible >= VFs, sriov_vi_flexible >= VFs and
 # max_ioqpairs >= sriov_vq_flexible + 2. The 16 KiB VF BARs need more than the firmware's
-# default 2 MiB bridge window: mem-reserve. Continued lines, one in the value: run-vm.sh
-# splits only the first line of RIG_QEMU_ARGS.
+# default 2 MiB bridge window: mem-reserve.
 vq=$((nvme_vfs * 2))
 nvme_args="-device pcie-root-port,id=rp4,slot=4,chassis=4,bus=pcie.0,addr=0x13,mem-reserve=8M \
 	-device nvme-subsys,id=benchsubsys \

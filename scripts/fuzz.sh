@@ -18,5 +18,7 @@ fi
 cd "$TOP/fuzz"
 # cargo-fuzz passes nightly-only flags (-Zsanitizer=address and friends);
 # only a stable toolchain exists here, and RUSTC_BOOTSTRAP lets it take them.
-RUSTC_BOOTSTRAP=1 cargo fuzz run parse_match -- \
+# The build folder is in the cache: a clean clone then rebuilds only this crate (libFuzzer's
+# C++ and the deps are kept).
+RUSTC_BOOTSTRAP=1 cargo fuzz run --target-dir "$CACHE/cargo/fuzz" parse_match -- \
 	-max_total_time="$secs" -runs="$runs" -dict="$TOP/fuzz/parse_match.dict"

@@ -77,8 +77,8 @@ accel=tcg,thread=single
 # time whatever the host's load. It costs wall time (about 1.8x under TCG).
 clock=()
 [ "$suite" = upstream ] && [ "${RIG_KVM:-0}" != 1 ] && clock=(-icount "shift=0,sleep=off")
-# RIG_QEMU_ARGS: words, split here (device options have no spaces).
-read -ra qemu_extra <<<"${RIG_QEMU_ARGS:-}"
+# RIG_QEMU_ARGS: words, split here (device options have no spaces), over all its lines.
+read -rd '' -a qemu_extra <<<"${RIG_QEMU_ARGS:-}" || true
 # The silence watch: the console log's size every 10 s; QEMU (found by its monitor socket,
 # which names this run) is stopped after idle_s seconds without a byte.
 watch_console() {

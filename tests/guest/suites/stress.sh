@@ -14,7 +14,7 @@
 T=/selftests/vf_token_tool
 DBG=/sys/kernel/debug
 arg() { v=$(sed -n "s/.*rig\.$1=\([^ ]*\).*/\1/p" /proc/cmdline); echo "${v:-$2}"; }
-OPS=$(arg ops 2000) CYCLES=$(arg cycles 30) FUZZ=$(arg fuzz 20000) STEP=$(arg fault_step 5)
+OPS=$(arg ops 2000) CYCLES=$(arg cycles 21) FUZZ=$(arg fuzz 20000) STEP=$(arg fault_step 5)
 TK=$U1
 echo $TK > /tmp/tokens
 # The first line of every kernel report (lockdep's start with "WARNING:"); and kmemleak
