@@ -264,45 +264,45 @@ deb_initrd_job() { # initramfs-tools|dracut
 		"$(phase_line "initrd-$1" "$t0")"
 }
 
-# The queue, longest job first: vfio_pci_driver_test (libvfio's igb DMA tests) is most of the
-# upstream suite, so it is two jobs of their own, so that both lanes run it at once. Of its five
-# IOMMU-mode variants, make check runs one per way vfio-pci is reached: the group with a type1
-# container, the group with iommufd's compat container, the cdev with iommufd. The two v1 modes
-# (vfio_type1_iommu, iommufd_compat_type1) differ from their v2 twins only inside the IOMMU
-# backends (unmap semantics; iommufd's compat type1 also maps without huge pages), never in a
-# call to vfio-pci.
-# RIG_UPSTREAM_MODES=all make check: all five.
+# The queue, longest job first (by a warm run's times), so that the two lanes end together.
+# vfio_pci_driver_test (libvfio's igb DMA tests) is most of the upstream suite, so it is two
+# jobs of its own. Of its five IOMMU-mode variants, make check runs one per way vfio-pci is
+# reached: the group with a type1 container, the group with iommufd's compat container, the
+# cdev with iommufd. The two v1 modes (vfio_type1_iommu, iommufd_compat_type1) differ from
+# their v2 twins only inside the IOMMU backends (unmap semantics; iommufd's compat type1 also
+# maps without huge pages), never in a call to vfio-pci. RIG_UPSTREAM_MODES=all: all five.
+modes1=vfio_type1v2_iommu,iommufd_compat_type1v2 modes2=iommufd
+if [ "${RIG_UPSTREAM_MODES:-}" = all ]; then
+	modes1=vfio_type1_iommu,vfio_type1v2_iommu,iommufd_compat_type1 modes2=iommufd_compat_type1v2,iommufd
+fi
 mkdir -p "$run/queue"
 qn=0
-# A job: a function of this script and its arguments (words without spaces), one file each.
-enqueue() { qn=$((qn + 1)); printf '%s\n' "$*" > "$run/queue/$(printf %02d $qn)"; }
+# enqueue SUITE JOB...: a job (a function of this script and its arguments, words without
+# spaces, one file each) when SUITE was asked for.
+enqueue() {
+	[[ $suites == *" $1 "* ]] || return 0
+	shift; qn=$((qn + 1)); printf '%s\n' "$*" > "$run/queue/$(printf %02d $qn)"
+}
 # The debian suite on sid's kernel.
 vm_job_sid() { DEB_KERNEL=sid-7.2 vm_job "$@"; }
-if [[ $suites == *" upstream "* ]]; then
-	if [ "${RIG_UPSTREAM_MODES:-}" = all ]; then
-		enqueue upstream_job upstream-driver vfio_pci_driver_test vfio_type1_iommu,vfio_type1v2_iommu,iommufd_compat_type1
-		enqueue upstream_job upstream-driver2 vfio_pci_driver_test iommufd_compat_type1v2,iommufd
-	else
-		enqueue upstream_job upstream-driver vfio_pci_driver_test vfio_type1v2_iommu,iommufd_compat_type1v2
-		enqueue upstream_job upstream-driver2 vfio_pci_driver_test iommufd
-	fi
-fi
 # debian: Debian's own kernel and system, with the package installed by DKMS; preparing it
-# (scripts/debian/guest.sh: chroot, Debian's packages, the kernel's Rust tree) is part of the job.
-# debian-sid: the same on sid's 7.2 kernel and system (gcc 16, rustc 1.97). clients: DPDK, QEMU
-# and driverctl with the VF token on the trixie host (TCG inside TCG: long).
-[[ $suites == *" clients "* ]] && enqueue vm_job clients clients debian
-[[ $suites == *" debian-sid "* ]] && enqueue vm_job_sid debian-sid debian debian
-[[ $suites == *" debian "* ]] && enqueue vm_job debian debian debian
-[[ $suites == *" debian "* ]] && enqueue deb_clippy_job trixie-7.3
-[[ $suites == *" debian "* ]] && enqueue deb_upgrade_job
-[[ $suites == *" debian "* ]] && enqueue deb_initrd_job initramfs-tools
-[[ $suites == *" debian "* ]] && enqueue deb_initrd_job dracut
-[[ $suites == *" debian-sid "* ]] && enqueue deb_clippy_job sid-7.2
-for s in selfcheck driver token; do [[ $suites == *" $s "* ]] && enqueue vm_job "$s" "$s" rig; done
-if [[ $suites == *" upstream "* ]]; then
-	enqueue upstream_job upstream-rest vfio_pci_sriov_uapi_test,vfio_pci_device_test,vfio_dma_mapping_test,vfio_dma_mapping_mmio_test,vfio_iommufd_setup_test,vfio_pci_device_init_perf_test
-fi
+# (scripts/debian/guest.sh: chroot, Debian's packages, the kernel's Rust tree) is part of the
+# first job that needs it. debian-sid: the same on sid's 7.2 kernel and system (gcc 16, rustc
+# 1.97). clients: DPDK, QEMU and driverctl with the VF token on the trixie host (TCG in TCG).
+enqueue upstream upstream_job upstream-driver vfio_pci_driver_test "$modes1"
+enqueue debian-sid vm_job_sid debian-sid debian debian
+enqueue clients vm_job clients clients debian
+enqueue debian vm_job debian debian debian
+enqueue token vm_job token token rig
+enqueue upstream upstream_job upstream-driver2 vfio_pci_driver_test "$modes2"
+enqueue debian deb_initrd_job dracut
+enqueue selfcheck vm_job selfcheck selfcheck rig
+enqueue driver vm_job driver driver rig
+enqueue upstream upstream_job upstream-rest vfio_pci_sriov_uapi_test,vfio_pci_device_test,vfio_dma_mapping_test,vfio_dma_mapping_mmio_test,vfio_iommufd_setup_test,vfio_pci_device_init_perf_test
+enqueue debian deb_upgrade_job
+enqueue debian deb_initrd_job initramfs-tools
+enqueue debian deb_clippy_job trixie-7.3
+enqueue debian-sid deb_clippy_job sid-7.2
 take_job() { # prints the next job and removes it from the queue; fails when it is empty
 	local f
 	{
