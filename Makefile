@@ -7,6 +7,7 @@
 #   make check-kernels   the debian suite on every Debian kernel with Rust (KERNELS="sid-7.2-rt ...")
 #   make bench           Rust driver vs C vfio-pci in one VM boot: table, results/*.json, *.png
 #   make stress          races, teardown, fault injection, hostile input on the debug kernel
+#   make fuzz-vm         the differential fuzzer's long run (C and Rust, same programs)
 #   make deb             the Debian package vfio-pci-rs-dkms (dist/*.deb)
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
@@ -29,7 +30,7 @@ kbuild_args += $(if $(kernel_cc),CC=$(kernel_cc))
 endif
 endif
 
-.PHONY: all modules clean rig demo check check-kernels clippy bench stress deb
+.PHONY: all modules clean rig demo check check-kernels clippy bench stress fuzz-vm deb
 all modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(kbuild_args) modules
 
@@ -56,6 +57,9 @@ bench:
 
 stress:
 	scripts/stress.sh
+
+fuzz-vm:
+	scripts/fuzz-vm.sh
 
 deb:
 	scripts/debian/mkdeb.sh

@@ -7,7 +7,7 @@
 # Lane A builds the debug kernel (niced, from the start: it takes the cycles the serial steps
 # leave idle) and boots the stress suite on it; lane B boots the suites on the rig kernel.
 # Both then take the remaining suites from one queue, longest first.
-# RIG_SUITES="selfcheck driver token stress upstream debian debian-sid clients" picks suites; RIG_C_REF=run ignores the
+# RIG_SUITES="selfcheck driver token stress difffuzz upstream debian debian-sid clients" picks suites; RIG_C_REF=run ignores the
 # cached C reference results of the upstream suite (see upstream_job).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +21,7 @@ PASS=0; FAIL=0; SKIP=0
 t_start=$(date +%s)
 failed=()
 count_fail() { FAIL=$((FAIL + 1)); failed+=("$1"); }
-suites=" ${RIG_SUITES:-selfcheck driver token stress upstream debian debian-sid clients} "
+suites=" ${RIG_SUITES:-selfcheck driver token stress difffuzz upstream debian debian-sid clients} "
 # The wall-clock guard of a VM suite; a hung guest is stopped sooner, by its silence (run-vm.sh).
 timeout=${RIG_SUITE_TIMEOUT:-7200}
 # The upstream suite runs on the guest's instruction clock (run-vm.sh), about 1.8x slower: twice
@@ -70,12 +70,11 @@ fi
 phase_line host-tests "$t0"
 
 # 1b. Fuzz the match-string parser against the C model (cargo fuzz on stable, RUSTC_BOOTSTRAP),
-# beside the rig build and the checks after it (libFuzzer is one process: one core); counted
-# before the VM suites.
-t_fuzz=$(date +%s)
-( "$here/fuzz.sh" "${FUZZ_SECONDS:-20}" >"$run/fuzz.log" 2>&1; echo $? > "$run/fuzz.rc" ) &
-fuzz_pid=$!
-pids+=("$fuzz_pid")
+# beside the rig build, the checks and the VM suites (libFuzzer is one process); counted at
+# the end.
+( t0=$(date +%s); "$here/fuzz.sh" "${FUZZ_SECONDS:-20}" >"$run/fuzz.log" 2>&1
+  echo $? > "$run/fuzz.rc"; say "$(phase_line fuzz "$t0")" ) &
+pids+=($!)
 
 # 2. The rig: kernel, module (clippy-clean), selftests.
 if CLIPPY=1 "$here/rig.sh"; then
@@ -160,14 +159,6 @@ if sc_out=$(shellcheck -f gcc "${sh_files[@]}" 2>&1); then
 else
 	echo "$sc_out" | head -n 20; count_fail "shellcheck"
 fi
-
-wait "$fuzz_pid"
-if [ "$(cat "$run/fuzz.rc" 2>/dev/null)" = 0 ]; then
-	PASS=$((PASS + 1)); echo "ok - fuzz parse_match ${FUZZ_SECONDS:-20}s: $(grep -o 'Done [0-9]* runs' "$run/fuzz.log" | tail -n1)"
-else
-	tail -20 "$run/fuzz.log"; count_fail "fuzz parse_match"
-fi
-phase_line fuzz "$t_fuzz"
 
 # 3. VM suites; each guest prints its checks as KTAP (tests/guest/lib.sh), read by ktap_counts.
 # vm_job NAME SUITE VARIANT [APPEND] [REF]: one boot; the log is logs/NAME.log.
@@ -298,6 +289,8 @@ enqueue upstream upstream_job upstream-driver2 vfio_pci_driver_test "$modes2"
 enqueue debian deb_initrd_job dracut
 enqueue selfcheck vm_job selfcheck selfcheck rig
 enqueue driver vm_job driver driver rig
+# The differential fuzzer, a short fixed-seed run (make fuzz-vm: the long one).
+enqueue difffuzz vm_job difffuzz difffuzz rig rig.programs=10
 enqueue upstream upstream_job upstream-rest vfio_pci_sriov_uapi_test,vfio_pci_device_test,vfio_dma_mapping_test,vfio_dma_mapping_mmio_test,vfio_iommufd_setup_test,vfio_pci_device_init_perf_test
 enqueue debian deb_upgrade_job
 enqueue debian deb_initrd_job initramfs-tools
@@ -328,6 +321,11 @@ else
 fi
 lane
 wait "${pids[@]}"
+if [ "$(cat "$run/fuzz.rc" 2>/dev/null)" = 0 ]; then
+	PASS=$((PASS + 1)); echo "ok - fuzz parse_match ${FUZZ_SECONDS:-20}s: $(grep -o 'Done [0-9]* runs' "$run/fuzz.log" | tail -n1)"
+else
+	tail -20 "$run/fuzz.log"; count_fail "fuzz parse_match"
+fi
 
 for r in "$run"/result.*; do
 	[ -e "$r" ] || continue

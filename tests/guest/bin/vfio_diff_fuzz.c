@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_diff_fuzz: random programs over vfio-pci's user interface, for a differential run (the
+ * same programs against C vfio-pci and the Rust driver; every result must be the same).
+ * Usage:
+ *   vfio_diff_fuzz [-v] FIRST COUNT CALLS PF VF0 VF1 PLAIN
+ *       programs FIRST..FIRST+COUNT-1 (each its own seed), CALLS calls each. Prints one line
+ *       per program, "P SEED HASH", a hash of every call's result; -v prints the calls too.
+ *       Ends with "fuzz: programs=N calls=M" and the calls and seconds per operation.
+ *
+ * A program starts from nothing open, opens the PF with the token U0 (no VF open: this sets
+ * the PF's token), then makes CALLS random calls over the resources it holds: group fds (the
+ * container attached or not), a container with the type1v2 IOMMU, an iommufd with an IOAS,
+ * device fds from VFIO_GROUP_GET_DEVICE_FD (right, wrong, near-miss, hostile strings) and from
+ * the cdev with VFIO_DEVICE_BIND_IOMMUFD (with, without, a wrong or a bad token pointer), and
+ * on device fds every device ioctl (GET_INFO, GET_REGION_INFO, GET_IRQ_INFO, RESET, FEATURE
+ * with every flag combination and size, hot-reset info, token SET) and config space reads at
+ * random offsets and sizes. It closes everything at its end, so that a program depends on its
+ * seed alone and can be replayed (-v) to show where two drivers differ. Results print without
+ * fd numbers or pointers.
+ */
+#include "vfio_stress.h"
+#include <ctype.h>
+#include <linux/iommufd.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#define NDEV 4
+#define MAXFD 8
+#define MAXOPS 12
+
+static const char *const U[3] = {
+	"1a2b3c4d-0000-4000-8000-00000000f0f0",	/* U0: set at the start of every program */
+	"5e6f7a8b-1111-4111-8111-11111111e1e1",
+	"9c0d1e2f-2222-4222-8222-22222222d2d2",
+};
+static const char *dev_name[NDEV];
+static char cdev_path[NDEV][300];
+static int verbose;
+
+static unsigned long long rng;
+static unsigned int rnd(unsigned int n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return n ? (unsigned int)(rng % n) : 0;
+}
+
+static unsigned long long hash;
+static unsigned long calls_per_op[MAXOPS], ncalls;
+static double secs_per_op[MAXOPS];
+static unsigned long opened[2];	/* device fds got: group path, cdev path */
+static void emit(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	for (const char *p = line; *p; p++)
+		hash = (hash ^ (unsigned char)*p) * 0x100000001b3ULL;
+	hash = (hash ^ '\n') * 0x100000001b3ULL;
+	if (verbose)
+		printf("  %s\n", line);
+}
+
+/* The result of a call that returned R with errno set when R < 0. */
+static const char *res(long r)
+{
+	return r < 0 ? vg_errname(errno) : "0";
+}
+
+/* Resources of one program. */
+static int group[NDEV], container, iommufd;
+static unsigned int ioas;
+static struct { int fd, dev; char path; } dfd[MAXFD];
+static char token[37];	/* the token the PF has now, as far as the program set it */
+
+static int group_of(int d)
+{
+	char path[320], link[256], *n;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", dev_name[d]);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len < 0)
+		return -1;
+	link[len] = 0;
+	n = strrchr(link, '/');
+	snprintf(path, sizeof(path), "/dev/vfio/%s", n ? n + 1 : link);
+	return open(path, O_RDWR);
+}
+
+static int free_slot(void)
+{
+	for (int i = 0; i < MAXFD; i++)
+		if (dfd[i].fd < 0)
+			return i;
+	return -1;
+}
+
+static int any_dev_slot(void)
+{
+	int used[MAXFD], n = 0;
+
+	for (int i = 0; i < MAXFD; i++)
+		if (dfd[i].fd >= 0)
+			used[n++] = i;
+	return n ? used[rnd(n)] : -1;
+}
+
+static void keep_dev(int fd, int d, char path)
+{
+	int s = free_slot();
+
+	if (fd < 0)
+		return;
+	opened[path == 'c']++;
+	if (s < 0) {
+		close(fd);
+		return;
+	}
+	dfd[s].fd = fd;
+	dfd[s].dev = d;
+	dfd[s].path = path;
+}
+
+/* A match string for VFIO_GROUP_GET_DEVICE_FD. */
+static void match_string(char *buf, size_t len, int d)
+{
+	const char *name = dev_name[rnd(5) ? d : rnd(NDEV)];
+	char near[37];
+
+	switch (rnd(8)) {
+	case 0:
+		snprintf(buf, len, "%s", name);
+		break;
+	case 1:	/* the token the program last set */
+		snprintf(buf, len, "%s vf_token=%s", name, token);
+		break;
+	case 2:	/* a near miss: one character off */
+		snprintf(near, sizeof(near), "%s", U[rnd(3)]);
+		near[rnd(36)] = "0-gZ \t="[rnd(7)];
+		snprintf(buf, len, "%s vf_token=%s", name, near);
+		break;
+	case 3:	/* grammar near misses */
+		snprintf(buf, len, "%s%s%s", name,
+			 (const char *[]){ " vf_token", " vf_token=", "  vf_token=", " vf_token= ",
+					   "vf_token=", " VF_TOKEN=", " vf_token=%" }[rnd(7)],
+			 rnd(2) ? U[rnd(3)] : "");
+		break;
+	case 4:	/* upper case, or no dashes */
+		snprintf(buf, len, "%s vf_token=%s", name, U[rnd(3)]);
+		for (char *p = strstr(buf, "=") + 1; *p; p++)
+			*p = rnd(2) ? (char)toupper(*p) : *p;
+		break;
+	default: /* any of the three tokens */
+		snprintf(buf, len, "%s vf_token=%s", name, U[rnd(3)]);
+	}
+}
+
+static unsigned int op_open_group(void)
+{
+	int d = rnd(NDEV), fd;
+
+	if (group[d] >= 0) {
+		close(group[d]);
+		group[d] = -1;
+		emit("close group %d", d);
+		return 1;
+	}
+	fd = group_of(d);
+	emit("open group %d -> %s", d, res(fd));
+	group[d] = fd;
+	return 1;
+}
+
+static unsigned int op_set_container(void)
+{
+	int d = rnd(NDEV), r;
+
+	if (container < 0)
+		container = open("/dev/vfio/vfio", O_RDWR);
+	if (group[d] < 0 || container < 0) {
+		emit("set_container %d: none", d);
+		return 1;
+	}
+	if (rnd(4) == 0) {
+		r = ioctl(group[d], VFIO_GROUP_UNSET_CONTAINER);
+		emit("unset_container %d -> %s", d, res(r));
+		return 1;
+	}
+	r = ioctl(group[d], VFIO_GROUP_SET_CONTAINER, &container);
+	emit("set_container %d -> %s", d, res(r));
+	r = ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU);
+	emit("set_iommu -> %s", res(r));
+	return 1;
+}
+
+static unsigned int op_get_device_fd(void)
+{
+	int d = rnd(NDEV), fd, r;
+	unsigned int n = 1;
+	char buf[160];
+
+	/* Mostly with the group open and in a container with an IOMMU, so that opens get far. */
+	if (group[d] < 0 && rnd(4)) {
+		group[d] = group_of(d);
+		emit("open group %d -> %s", d, res(group[d]));
+		n++;
+		if (group[d] >= 0 && rnd(8)) {
+			if (container < 0)
+				container = open("/dev/vfio/vfio", O_RDWR);
+			r = ioctl(group[d], VFIO_GROUP_SET_CONTAINER, &container);
+			emit("set_container %d -> %s", d, res(r));
+			r = ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU);
+			emit("set_iommu -> %s", res(r));
+			n += 2;
+		}
+	}
+	if (group[d] < 0) {
+		emit("get_device_fd %d: no group", d);
+		return n;
+	}
+	match_string(buf, sizeof(buf), d);
+	fd = ioctl(group[d], VFIO_GROUP_GET_DEVICE_FD, buf);
+	/* Which device a string names is in the string: printed with it. */
+	emit("get_device_fd %d \"%s\" -> %s", d, buf, res(fd));
+	keep_dev(fd, d, 'g');
+	return n;
+}
+
+static unsigned int op_cdev_bind(void)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	int d = rnd(NDEV), fd, r, how = rnd(6);
+	uuid_t u;
+
+	if (iommufd < 0) {
+		struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+
+		iommufd = open("/dev/iommu", O_RDWR);
+		r = iommufd < 0 ? -1 : ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc);
+		emit("open iommufd, ioas -> %s", res(r));
+		ioas = alloc.out_ioas_id;
+	}
+	fd = open(cdev_path[d], O_RDWR);
+	if (fd < 0) {
+		emit("open cdev %d -> %s", d, res(fd));
+		return 1;
+	}
+	bind.iommufd = iommufd;
+	switch (how) {
+	case 0:	/* no token */
+		break;
+	case 1:	/* a pointer the kernel cannot read */
+		bind.flags = VFIO_DEVICE_BIND_FLAG_TOKEN;
+		bind.token_uuid_ptr = 8;
+		break;
+	case 2:	/* an unknown flag */
+		bind.flags = 1u << (1 + rnd(31));
+		break;
+	default:
+		uuid_parse(how == 3 ? token : U[rnd(3)], u);
+		bind.flags = VFIO_DEVICE_BIND_FLAG_TOKEN;
+		bind.token_uuid_ptr = (uintptr_t)u;
+	}
+	if (rnd(8) == 0)
+		bind.argsz = rnd(2) ? offsetof(struct vfio_device_bind_iommufd, out_devid) : 4;
+	r = ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+	emit("cdev_bind %d how=%d argsz=%u -> %s", d, how, bind.argsz, res(r));
+	if (r) {
+		close(fd);
+		return 1;
+	}
+	if (rnd(2)) {
+		struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at), .pt_id = ioas };
+
+		r = ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+		emit("attach ioas -> %s", res(r));
+	}
+	keep_dev(fd, d, 'c');
+	return 1;
+}
+
+static unsigned int op_close(void)
+{
+	int s = any_dev_slot();
+
+	if (s < 0) {
+		emit("close: none");
+		return 1;
+	}
+	emit("close dev %d (%c)", dfd[s].dev, dfd[s].path);
+	close(dfd[s].fd);
+	dfd[s].fd = -1;
+	return 1;
+}
+
+static void op_info(int fd, int d)
+{
+	struct vfio_device_info info = { .argsz = rnd(4) ? sizeof(info) : rnd(40) };
+	struct vfio_region_info reg = { .argsz = rnd(4) ? sizeof(reg) : rnd(40), .index = rnd(12) };
+	struct vfio_irq_info irq = { .argsz = rnd(4) ? sizeof(irq) : rnd(24), .index = rnd(8) };
+	long r;
+
+	switch (rnd(3)) {
+	case 0:
+		r = ioctl(fd, VFIO_DEVICE_GET_INFO, &info);
+		emit("dev %d get_info argsz=%u -> %s flags=%#x regions=%u irqs=%u", d, info.argsz,
+		     res(r), info.flags, info.num_regions, info.num_irqs);
+		break;
+	case 1:
+		r = ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &reg);
+		emit("dev %d region %u -> %s flags=%#x size=%#llx offset=%#llx", d, reg.index,
+		     res(r), reg.flags, (unsigned long long)reg.size,
+		     (unsigned long long)reg.offset);
+		break;
+	default:
+		r = ioctl(fd, VFIO_DEVICE_GET_IRQ_INFO, &irq);
+		emit("dev %d irq %u -> %s flags=%#x count=%u", d, irq.index, res(r), irq.flags,
+		     irq.count);
+	}
+}
+
+static void op_feature(int fd, int d)
+{
+	static const unsigned int feats[] = {
+		VFIO_DEVICE_FEATURE_PCI_VF_TOKEN, VFIO_DEVICE_FEATURE_PCI_VF_TOKEN,
+		VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY, VFIO_DEVICE_FEATURE_LOW_POWER_EXIT,
+		VFIO_DEVICE_FEATURE_MIGRATION, VFIO_DEVICE_FEATURE_DMA_LOGGING_START, 0, 99,
+	};
+	struct { struct vfio_device_feature f; unsigned char data[32]; } ft;
+	unsigned int flags = feats[rnd(8)];
+	long r;
+
+	memset(&ft, 0, sizeof(ft));
+	flags |= (unsigned int[]){ VFIO_DEVICE_FEATURE_SET, VFIO_DEVICE_FEATURE_GET,
+				   VFIO_DEVICE_FEATURE_PROBE,
+				   VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET,
+				   VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET, 0,
+				   1u << (19 + rnd(13)) }[rnd(7)];
+	ft.f.flags = flags;
+	ft.f.argsz = rnd(3) ? sizeof(struct vfio_device_feature) + 16 : rnd(sizeof(ft) + 1);
+	if ((flags & VFIO_DEVICE_FEATURE_MASK) == VFIO_DEVICE_FEATURE_PCI_VF_TOKEN)
+		uuid_parse(U[rnd(3)], ft.data);
+	r = ioctl(fd, VFIO_DEVICE_FEATURE, &ft);
+	emit("dev %d feature flags=%#x argsz=%u -> %s", d, flags, ft.f.argsz, res(r));
+	if (!r && flags == (VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_PCI_VF_TOKEN) &&
+	    ft.f.argsz >= sizeof(struct vfio_device_feature) + 16)
+		uuid_unparse_lower(ft.data, token);
+}
+
+static void op_config_read(int fd, int d)
+{
+	struct vfio_region_info reg = { .argsz = sizeof(reg), .index = VFIO_PCI_CONFIG_REGION_INDEX };
+	unsigned char buf[16];
+	unsigned int off = rnd(4) ? rnd(64) : rnd(4200), len = (unsigned int[]){ 1, 2, 4, 3, 8, 16 }[rnd(6)];
+	char hex[40] = "";
+	ssize_t r;
+
+	if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &reg)) {
+		emit("dev %d config info -> %s", d, res(-1));
+		return;
+	}
+	r = pread(fd, buf, len, reg.offset + off);
+	/* Bytes of the header that no program changes and no device state moves (ids, class,
+	 * header type: not command and status) are printed; beyond, only the result. */
+	for (ssize_t i = 0; i < r && i < 16; i++)
+		if (off + i < 16 && (off + i < 4 || off + i >= 8))
+			snprintf(hex + 2 * i, 3, "%02x", buf[i]);
+		else
+			snprintf(hex + 2 * i, 3, "..");
+	emit("dev %d config read %u+%u -> %s %zd %s", d, off, len, r < 0 ? res(-1) : "0", r, hex);
+}
+
+/* One call on an open device; a reset (a function-level reset: slow) one time in 200. */
+static void device_call(int fd, int d)
+{
+	struct vfio_pci_hot_reset_info hr = { .argsz = sizeof(hr) };
+	long r;
+
+	switch (rnd(200)) {
+	case 0:
+		r = ioctl(fd, VFIO_DEVICE_RESET);
+		emit("dev %d reset -> %s", d, res(r));
+		break;
+	case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 8: case 9: case 10:
+		r = ioctl(fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &hr);
+		emit("dev %d hot_reset_info -> %s count=%u", d, res(r), hr.count);
+		break;
+	default:
+		switch (rnd(3)) {
+		case 0: op_info(fd, d); break;
+		case 1: op_feature(fd, d); break;
+		default: op_config_read(fd, d);
+		}
+	}
+}
+
+/* A burst of calls on one open device: opens and binds cost a reset each, ioctls on an open
+ * device microseconds, so most calls are these. Each call of the burst counts as a call. */
+static unsigned int op_device(void)
+{
+	int s = any_dev_slot();
+	unsigned int n = 1 + rnd(32);
+
+	if (s < 0) {
+		emit("device op: none");
+		return 1;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		device_call(dfd[s].fd, dfd[s].dev);
+	return n;
+}
+
+static const struct { const char *name; unsigned int (*fn)(void); unsigned int weight; } ops[] = {
+	{ "open_group", op_open_group, 3 },
+	{ "set_container", op_set_container, 2 },
+	{ "get_device_fd", op_get_device_fd, 4 },
+	{ "cdev_bind", op_cdev_bind, 3 },
+	{ "close", op_close, 2 },
+	{ "device", op_device, 8 },
+};
+#define NOPS (sizeof(ops) / sizeof(ops[0]))
+
+static void close_all(void)
+{
+	for (int i = 0; i < MAXFD; i++)
+		if (dfd[i].fd >= 0) {
+			close(dfd[i].fd);
+			dfd[i].fd = -1;
+		}
+	for (int d = 0; d < NDEV; d++)
+		if (group[d] >= 0) {
+			close(group[d]);
+			group[d] = -1;
+		}
+	if (container >= 0)
+		close(container);
+	if (iommufd >= 0)
+		close(iommufd);
+	container = iommufd = -1;
+}
+
+static void program(unsigned long seed, unsigned int calls)
+{
+	unsigned int total = 0;
+	int g, fd;
+
+	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
+	hash = 0xcbf29ce484222325ULL;
+	for (int i = 0; i < MAXFD; i++)
+		dfd[i].fd = -1;
+	for (int d = 0; d < NDEV; d++)
+		group[d] = -1;
+	container = iommufd = -1;
+	/* The PF opened with U0 while no VF is open: the PF's token is U0. */
+	g = group_of(0);
+	container = open("/dev/vfio/vfio", O_RDWR);
+	if (g >= 0 && !ioctl(g, VFIO_GROUP_SET_CONTAINER, &container))
+		ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU);
+	fd = vg_open_device(g, dev_name[0], U[0]);
+	emit("start -> %s", fd < 0 ? vg_errname(-fd) : "0");
+	if (fd >= 0)
+		close(fd);
+	if (g >= 0)
+		close(g);
+	close(container);
+	container = -1;
+	snprintf(token, sizeof(token), "%s", U[0]);
+	for (unsigned int w = 0; w < NOPS; w++)
+		total += ops[w].weight;
+	for (unsigned int c = 0; c < calls;) {
+		unsigned int pick = rnd(total), w = 0, n;
+		double t;
+
+		while (pick >= ops[w].weight)
+			pick -= ops[w++].weight;
+		t = now();
+		n = ops[w].fn();
+		secs_per_op[w] += now() - t;
+		calls_per_op[w] += n;
+		c += n;
+		ncalls += n;
+	}
+	close_all();
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long first, count;
+	unsigned int calls;
+
+	if (argc > 1 && !strcmp(argv[1], "-v")) {
+		verbose = 1;
+		argv++;
+		argc--;
+	}
+	if (argc != 8) {
+		fprintf(stderr, "usage: vfio_diff_fuzz [-v] FIRST COUNT CALLS PF VF0 VF1 PLAIN\n");
+		return 2;
+	}
+	first = strtoul(argv[1], NULL, 0);
+	count = strtoul(argv[2], NULL, 0);
+	calls = strtoul(argv[3], NULL, 0);
+	for (int d = 0; d < NDEV; d++) {
+		dev_name[d] = argv[4 + d];
+		if (vg_cdev_path(dev_name[d], cdev_path[d], sizeof(cdev_path[d])))
+			snprintf(cdev_path[d], sizeof(cdev_path[d]), "/nonexistent");
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (unsigned long p = first; p < first + count; p++) {
+		if (verbose)
+			printf("program %lu\n", p);
+		program(p, calls);
+		printf("P %lu %016llx\n", p, hash);
+	}
+	printf("fuzz: programs=%lu calls=%lu", count, ncalls);
+	for (unsigned int w = 0; w < NOPS; w++)
+		printf(" %s=%lu/%.1fs", ops[w].name, calls_per_op[w], secs_per_op[w]);
+	printf(" opened=%lu+%lu\n", opened[0], opened[1]);
+	return 0;
+}

@@ -1,0 +1,69 @@
+# shellcheck shell=dash
+# The differential fuzzer (tests/guest/bin/vfio_diff_fuzz.c): the same random programs over the
+# user interface (groups, container, iommufd, cdev binds with and without tokens, every device
+# ioctl, config space reads) against C vfio-pci and then the Rust driver, each from a fresh
+# load and bind with the PF, two VFs and a plain NIC on vfio-pci. Every program's result hash
+# must be the same; the first program that differs is replayed on both drivers with its calls
+# printed, and the two traces are shown side by side. No kernel report for either driver.
+# Sizes from the kernel command line: rig.seed (first program), rig.programs, rig.calls.
+# shellcheck source=tests/guest/lib.sh
+. /tests/lib.sh
+check_rig
+F=/selftests/vfio_diff_fuzz
+arg() { v=$(sed -n "s/.*rig\.$1=\([^ ]*\).*/\1/p" /proc/cmdline); echo "${v:-$2}"; }
+SEED=$(arg seed 1) PROGRAMS=$(arg programs 100) CALLS=$(arg calls 200)
+SPLAT='WARNING:|BUG:|Oops|KASAN:|UBSAN:|ODEBUG:|general protection fault|suspicious RCU usage|blocked for more than'
+
+# up RUN: the driver of RUN loaded, PF and PLAIN bound, two VFs (bound by the driver itself).
+up() {
+	if [ "$1" = c ]; then load_c_vfio_pci enable_sriov=1; else load_rs_vfio_pci enable_sriov=1; fi &&
+		bind_to $PF vfio-pci && bind_to $PLAIN vfio-pci &&
+		echo 2 > $D/$PF/sriov_numvfs && [ "$(driver_of "$(vf_of $PF 1)")" = vfio-pci ]
+}
+down() {
+	echo 0 > $D/$PF/sriov_numvfs
+	echo $PF > $VFIO_PCI/unbind
+	echo $PLAIN > $VFIO_PCI/unbind
+	rmmod vfio_pci
+}
+# fuzz RUN ARGS...: the fuzzer on the rig's devices, its output in /tmp/fuzz.RUN.
+fuzz() {
+	r=$1; shift
+	run_timed 3600 $F "$@" $PF "$(vf_of $PF 0)" "$(vf_of $PF 1)" $PLAIN > /tmp/fuzz."$r" 2>&1
+}
+
+for run in c rs; do
+	name=C; [ $run = rs ] && name=Rust
+	dmesg -C
+	if ! up $run; then bad "$name: driver loads, PF, VFs and plain NIC bound"; down; continue; fi
+	t0=$(date +%s)
+	fuzz $run "$SEED" "$PROGRAMS" "$CALLS"
+	rc=$?
+	echo "# $name: $(tail -n1 /tmp/fuzz.$run) in $(( $(date +%s) - t0 )) s"
+	check "$name: $PROGRAMS programs of $CALLS calls ran to their end" [ "$rc" = 0 ]
+	down
+	dmesg > /tmp/dmesg.$run
+	if grep -qE "$SPLAT" /tmp/dmesg.$run; then
+		grep -E -A12 "$SPLAT" /tmp/dmesg.$run | head -n 40 | sed 's/^/# /'
+		bad "$name: no kernel report under the fuzzer"
+	else
+		ok "$name: no kernel report under the fuzzer"
+	fi
+done
+
+grep '^P ' /tmp/fuzz.c > /tmp/hashes.c
+grep '^P ' /tmp/fuzz.rs > /tmp/hashes.rs
+first=$(diff /tmp/hashes.c /tmp/hashes.rs | sed -n 's/^< P \([0-9]*\) .*/\1/p' | head -n1)
+same=$(paste -d' ' /tmp/hashes.c /tmp/hashes.rs | awk '$2 == $5 && $3 == $6' | wc -l)
+if [ -s /tmp/hashes.c ] && [ -z "$first" ] && cmp -s /tmp/hashes.c /tmp/hashes.rs; then
+	ok "differential fuzz: $same of $PROGRAMS programs identical (seeds $SEED..$((SEED + PROGRAMS - 1)))"
+else
+	# Replayed with its calls printed on both drivers.
+	for run in c rs; do
+		up $run && fuzz "replay.$run" -v "${first:-$SEED}" 1 "$CALLS"
+		down
+	done
+	diff /tmp/fuzz.replay.c /tmp/fuzz.replay.rs | head -n 40 | sed 's/^/# /'
+	bad "differential fuzz: $same of $PROGRAMS programs identical, first differing seed ${first:-none}"
+fi
+verdict
