@@ -2,8 +2,9 @@
 # Builds the rig kernel (tinyconfig + kvm_guest.config + scripts/kconfig/rig.config) with
 # LLVM=-19 into a cache folder keyed by kernel version, fragments and toolchain. A warm run
 # only checks the key. Prints the build folder on stdout.
-# Usage: build-kernel.sh [rig|debug|bench]   (debug adds scripts/kconfig/debug.config: KASAN,
-# ...; bench adds scripts/kconfig/bench.config: no lock debugging)
+# Usage: build-kernel.sh [rig|debug|bench|kcsan]   (debug adds scripts/kconfig/debug.config:
+# KASAN, ...; bench adds scripts/kconfig/bench.config: no lock debugging; kcsan adds
+# scripts/kconfig/kcsan.config: data races)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
@@ -11,8 +12,8 @@ variant=${1:-rig}
 fragments=("$here/kconfig/rig.config")
 case "$variant" in
 rig) ;;
-debug | bench) fragments+=("$here/kconfig/$variant.config") ;;
-*) die "unknown variant '$variant' (rig, debug or bench)" ;;
+debug | bench | kcsan) fragments+=("$here/kconfig/$variant.config") ;;
+*) die "unknown variant '$variant' (rig, debug, bench or kcsan)" ;;
 esac
 
 pkgver=$(cat "$CACHE/pkg/linux-source-$KVER/VERSION" 2>/dev/null) || die "run scripts/setup.sh first"

@@ -3,7 +3,7 @@
 # debug kernel (KASAN, lockdep, debugobjects), the same programs against C vfio-pci and the
 # Rust driver, every program's result compared. Defaults: 5,000 programs of 200 calls,
 # 1,000,000 calls per driver.
-# Usage: [FUZZ_SEED=1] [FUZZ_PROGRAMS=5000] [FUZZ_CALLS=200] [RIG_VARIANT=debug|rig] scripts/fuzz-vm.sh
+# Usage: [FUZZ_SEED=1] [FUZZ_PROGRAMS=5000] [FUZZ_CALLS=200] [RIG_VARIANT=debug|rig|kcsan] scripts/fuzz-vm.sh
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
