@@ -38,15 +38,6 @@ static const char *dev_name[NDEV];
 static char cdev_path[NDEV][300];
 static int verbose;
 
-static unsigned long long rng;
-static unsigned int rnd(unsigned int n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return n ? (unsigned int)(rng % n) : 0;
-}
-
 static unsigned long long hash;
 static unsigned long calls_per_op[MAXOPS], ncalls;
 static double secs_per_op[MAXOPS];
@@ -80,17 +71,7 @@ static char token[37];	/* the token the PF has now, as far as the program set it
 
 static int group_of(int d)
 {
-	char path[320], link[256], *n;
-	ssize_t len;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", dev_name[d]);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0)
-		return -1;
-	link[len] = 0;
-	n = strrchr(link, '/');
-	snprintf(path, sizeof(path), "/dev/vfio/%s", n ? n + 1 : link);
-	return open(path, O_RDWR);
+	return vg_group_fd(dev_name[d]);
 }
 
 static int free_slot(void)

@@ -8,16 +8,6 @@
  */
 #include "vfio_stress.h"
 
-static unsigned long long rng;
-
-static unsigned int rnd(unsigned int n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return n ? (unsigned int)(rng % n) : 0;
-}
-
 #define FUZZ_MAX 9000
 
 /* One hostile string into buf (NUL-terminated at len; may hold earlier NULs). */

@@ -21,12 +21,11 @@
 
 static int vg_container = -1;
 
-/* The group fd of a PCI device, attached to the one container; -1 with errno set. */
-static inline int vg_open_group(const char *bdf)
+/* Opens the group of a PCI device (/dev/vfio/N): fd, or -1 with errno set. */
+static inline int vg_group_fd(const char *bdf)
 {
 	char path[320], link[256], *n;
 	ssize_t len;
-	int fd;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
 	len = readlink(path, link, sizeof(link) - 1);
@@ -35,7 +34,14 @@ static inline int vg_open_group(const char *bdf)
 	link[len] = 0;
 	n = strrchr(link, '/');
 	snprintf(path, sizeof(path), "/dev/vfio/%s", n ? n + 1 : link);
-	fd = open(path, O_RDWR);
+	return open(path, O_RDWR);
+}
+
+/* The group fd of a PCI device, attached to the one container; -1 with errno set. */
+static inline int vg_open_group(const char *bdf)
+{
+	int fd = vg_group_fd(bdf);
+
 	if (fd < 0)
 		return -1;
 	if (vg_container < 0)

@@ -25,6 +25,17 @@ static atomic_int violations __attribute__((unused));
 #define violation(...) do { printf("violation: " __VA_ARGS__); putchar('\n'); fflush(stdout); \
 			    atomic_fetch_add(&violations, 1); } while (0)
 
+/* A xorshift generator: the fuzzers' programs follow from their seed (set rng) alone. */
+static unsigned long long rng __attribute__((unused));
+
+static inline unsigned int rnd(unsigned int n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return n ? (unsigned int)(rng % n) : 0;
+}
+
 static inline double now(void)
 {
 	struct timespec ts;
