@@ -93,7 +93,9 @@ watch_console() {
 		fi
 	done
 }
-watch_console &
+# Its output goes nowhere: a `sleep 10` left from it would otherwise hold our stdout (the
+# caller's pipe) open for up to 10 s after QEMU ended.
+watch_console >/dev/null 2>&1 &
 watcher=$!
 set +e
 timeout --foreground -k 10 "$timeout_s" "${wrap[@]}" qemu-system-x86_64 \
