@@ -33,6 +33,14 @@ say() { { flock 8; printf '%s\n' "$@"; } 8>"$run/print.lock"; }
 result() { echo "$2 $3 $4" > "$run/result.$1"; }
 
 t0=$(date +%s)
+"$here/setup.sh" packages || { echo "setup failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+# 0. Fuzz the match-string parser against the C model (cargo fuzz on stable, RUSTC_BOOTSTRAP).
+# It needs only the host packages: its first build (cargo-fuzz, libFuzzer's C++) fills the
+# cores while setup downloads; it then runs beside the rig build, the checks and the VM suites
+# (libFuzzer is one process); counted at the end.
+( t1=$(date +%s); "$here/fuzz.sh" "${FUZZ_SECONDS:-20}" >"$run/fuzz.log" 2>&1
+  echo $? > "$run/fuzz.rc"; say "$(phase_line fuzz "$t1")" ) &
+pids+=($!)
 "$here/setup.sh" || { echo "setup failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 phase_line setup "$t0"
 
@@ -68,13 +76,6 @@ if [ -f Cargo.toml ]; then
 	fi
 fi
 phase_line host-tests "$t0"
-
-# 1b. Fuzz the match-string parser against the C model (cargo fuzz on stable, RUSTC_BOOTSTRAP),
-# beside the rig build, the checks and the VM suites (libFuzzer is one process); counted at
-# the end.
-( t0=$(date +%s); "$here/fuzz.sh" "${FUZZ_SECONDS:-20}" >"$run/fuzz.log" 2>&1
-  echo $? > "$run/fuzz.rc"; say "$(phase_line fuzz "$t0")" ) &
-pids+=($!)
 
 # 2. The rig: kernel, module (clippy-clean), selftests.
 if CLIPPY=1 "$here/rig.sh"; then

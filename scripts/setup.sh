@@ -50,6 +50,10 @@ if [ ${#need_install[@]} -gt 0 ] || ! qemu_ok; then
 	qemu_ok || die "qemu-system-x86_64 has no igb device (need QEMU >= 8.0)"
 fi
 
+# `setup.sh packages`: the host packages only (scripts/check.sh then starts work that needs
+# nothing else beside the downloads below).
+[ "${1:-}" = packages ] && exit 0
+
 # 2. Downloaded, never installed: linux-source-$KVER and rust-src == rustc's version.
 rustc_ver=$(rustc --version | awk '{print $2}')
 aptdir=$CACHE/apt-trixie

@@ -26,6 +26,7 @@
  */
 #include <stdbool.h>
 #include "vfio_stress.h"
+#include "vfio_ratelimit.h"
 
 #define BURST 10
 #define INTERVAL 5.0
@@ -206,7 +207,7 @@ int main(int argc, char **argv)
 		nsites++;
 	}
 	/* Every window of the runs before has run out: each site starts a new one. */
-	sleep(6);
+	printf("settle: %.1f s for the windows before\n", vfio_rl_settle("vfio_log_limit") / 1e6);
 	lseek(kmsg, 0, SEEK_END);
 	deadline = now() + seconds;
 	for (i = 0; i < nsites; i++)
@@ -220,7 +221,7 @@ int main(int argc, char **argv)
 		perror("/dev/kmsg");
 	if (mark >= 0)
 		close(mark);
-	sleep(6);
+	printf("settle: %.1f s after the refusals\n", vfio_rl_settle("vfio_log_limit") / 1e6);
 	for (i = 0; i < nsites; i++)
 		refuse_once(&sites[i]);
 	usleep(500000);

@@ -27,7 +27,8 @@
  * fails if the log line is not the one C logs. C rate-limits these lines with
  * pci_info_ratelimited(), 10 per 5 s per call site: the tests before the "ratelimit"
  * fixture log at most 10 lines of each message, so that none is dropped, and the
- * "ratelimit" fixture (last; it sleeps 6 s first) checks the per-call-site limits.
+ * "ratelimit" fixture (last; it first waits for their windows to close, vfio_ratelimit.h)
+ * checks the per-call-site limits.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -51,6 +52,7 @@
 #include <uuid/uuid.h>
 
 #include "kselftest_harness.h"
+#include "vfio_ratelimit.h"
 
 #define U1 "52ac9bff-3a88-4fbd-901a-0d767c3b6c97"
 #define U1_UPPER "52AC9BFF-3A88-4FBD-901A-0D767C3B6C97"
@@ -995,7 +997,7 @@ TEST_F_TIMEOUT(sriov, sysfs, TIMEOUT)
 /*
  * The log lines are rate limited per call site (pci_info_ratelimited(): 10 per 5 s): the
  * "VF token required" of a VF and that of a PF are two call sites in C. Runs last, after
- * letting every rate-limit window of the tests before expire.
+ * every rate-limit window of the tests before has closed.
  */
 FIXTURE(ratelimit) {
 	struct ctx c;
@@ -1020,7 +1022,7 @@ TEST_F_TIMEOUT(ratelimit, per_call_site, TIMEOUT)
 
 	if (c->kmsg < 0)
 		SKIP(return, "/dev/kmsg is not readable");
-	sleep(6);
+	vfio_rl_settle("vfio_vf_token_test");
 	STEP(c, "ratelimit.pf.set_token", 0, try_open(c, c->pf, U1));
 	STEP(c, "ratelimit.vf0.open", 0, dev_open(c, c->vf0, U1, &vf0));
 	for (i = 1; i <= 10; i++) {

@@ -14,7 +14,7 @@
 T=/selftests/vf_token_tool
 DBG=/sys/kernel/debug
 arg() { v=$(sed -n "s/.*rig\.$1=\([^ ]*\).*/\1/p" /proc/cmdline); echo "${v:-$2}"; }
-OPS=$(arg ops 2000) CYCLES=$(arg cycles 21) FUZZ=$(arg fuzz 20000) STEP=$(arg fault_step 5)
+OPS=$(arg ops 2000) CYCLES=$(arg cycles 15) FUZZ=$(arg fuzz 20000) STEP=$(arg fault_step 5)
 TK=$U1
 echo $TK > /tmp/tokens
 # The first line of every kernel report (lockdep's start with "WARNING:"); and kmemleak
@@ -85,8 +85,10 @@ stage_tokens() {
 stage_cycles() {
 	FIRST=
 	c=0; third=$(( (CYCLES + 2) / 3 ))
-	while [ $c -lt $third ]; do	# sriov_numvfs 0 -> N -> 0, N = 1..7
-		n=$((1 + c % 7))
+	# sriov_numvfs 0 -> N -> 0, N = 1, 4, 7, 3, 6, 2, 5, ...: every count in 7 cycles, and the
+	# fewest and the most VFs in the first 3.
+	while [ $c -lt $third ]; do
+		n=$((1 + c * 3 % 7))
 		vfs $n || first_bad "sriov_numvfs 0->$n"
 		{ echo 0 > "$D"/"$PF"/sriov_numvfs && [ "$(numvfs)" = 0 ]; } || first_bad "sriov_numvfs $n->0"
 		c=$((c + 1)); CYCLES_DONE=$((CYCLES_DONE + 1))

@@ -105,9 +105,14 @@ variant() {
 	users_are 1 "$2: the PF counts the VF open through the C variant"
 	# SR-IOV disabled while that VF is open: the VF's removal waits for its user to go; then
 	# the PF is unbound, with no VF left (unbinding a PF with VFs warns in 7.3's PCI core).
+	# It waits once the core has asked the VF's user to release it (and logged that no request
+	# channel is registered): seen in the log, not slept for.
+	asked=$(dmesg | grep -c "$VF1: No device request channel registered")
 	echo 0 > $D/$PF/sriov_numvfs &
 	disable=$!
-	sleep 3
+	i=0; while [ "$(dmesg | grep -c "$VF1: No device request channel registered")" = "$asked" ] && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
 	rec "$r" variant.sriov_off_waits "$(if kill -0 "$disable" 2>/dev/null; then echo 0; else echo EALREADY; fi)"
 	kill $holder; wait $holder
 	wait $disable
