@@ -3,10 +3,14 @@
  * vfio_diff_fuzz: random programs over vfio-pci's user interface, for a differential run (the
  * same programs against C vfio-pci and the Rust driver; every result must be the same).
  * Usage:
- *   vfio_diff_fuzz [-v] FIRST COUNT CALLS PF VF0 VF1 PLAIN
+ *   vfio_diff_fuzz [-v | -r] FIRST COUNT CALLS PF VF0 VF1 PLAIN
  *       programs FIRST..FIRST+COUNT-1 (each its own seed), CALLS calls each. Prints one line
  *       per program, "P SEED HASH", a hash of every call's result; -v prints the calls too.
  *       Ends with "fuzz: programs=N calls=M" and the calls and seconds per operation.
+ *       -r: with racers, threads that change from sysfs what the programs work on while they
+ *       run (the PF's sriov_numvfs 0 and 2, the plain NIC and VF1 unbound and bound again,
+ *       the writable module parameters). Results then depend on timing: no run compares
+ *       them, it checks that the kernel stays sound. Prints "racers: ..." with what they did.
  *
  * A program starts from nothing open, opens the PF with the token U0 (no VF open: this sets
  * the PF's token), then makes CALLS random calls over the resources it holds: group fds (the
@@ -68,6 +72,55 @@ static int group[NDEV], container, iommufd;
 static unsigned int ioas;
 static struct { int fd, dev; char path; } dfd[MAXFD];
 static char token[37];	/* the token the PF has now, as far as the program set it */
+
+/* The racers (-r): each loops over its sysfs writes until the programs are done. */
+static atomic_int racing;
+static atomic_long raced[4], race_errors;
+
+static void race_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0 || write(fd, val, strlen(val)) < 0)
+		atomic_fetch_add(&race_errors, 1);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void *racer(void *arg)
+{
+	long which = (long)arg;
+	char a[160], b[160];
+
+	switch (which) {
+	case 0:	/* SR-IOV off and on: waits for a program to close the VFs it holds */
+		snprintf(a, sizeof(a), "/sys/bus/pci/devices/%s/sriov_numvfs", dev_name[0]);
+		break;
+	case 1:	/* the plain NIC unbound and bound again */
+	case 2:	/* VF1 unbound, and bound again through its driver_override */
+		snprintf(a, sizeof(a), "/sys/bus/pci/drivers/vfio-pci/unbind");
+		snprintf(b, sizeof(b), which == 1 ? "/sys/bus/pci/drivers/vfio-pci/bind" :
+		         "/sys/bus/pci/drivers_probe");
+		break;
+	}
+	for (unsigned int i = 0; atomic_load(&racing); i++) {
+		switch (which) {
+		case 0:
+			race_write(a, i % 2 ? "2" : "0");
+			break;
+		case 1:
+		case 2:
+			race_write(i % 2 ? b : a, dev_name[which == 1 ? 3 : 2]);
+			break;
+		default: /* the writable parameters: read at the next probe or open */
+			race_write("/sys/module/vfio_pci/parameters/nointxmask", i % 2 ? "Y" : "N");
+			race_write("/sys/module/vfio_pci/parameters/disable_idle_d3", i % 3 ? "N" : "Y");
+		}
+		atomic_fetch_add(&raced[which], 1);
+		usleep(20000 + 10000 * which);
+	}
+	return NULL;
+}
 
 static int group_of(int d)
 {
@@ -474,14 +527,20 @@ int main(int argc, char **argv)
 {
 	unsigned long first, count;
 	unsigned int calls;
+	pthread_t racers[4];
+	int race = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "-v")) {
 		verbose = 1;
 		argv++;
 		argc--;
+	} else if (argc > 1 && !strcmp(argv[1], "-r")) {
+		race = 1;
+		argv++;
+		argc--;
 	}
 	if (argc != 8) {
-		fprintf(stderr, "usage: vfio_diff_fuzz [-v] FIRST COUNT CALLS PF VF0 VF1 PLAIN\n");
+		fprintf(stderr, "usage: vfio_diff_fuzz [-v | -r] FIRST COUNT CALLS PF VF0 VF1 PLAIN\n");
 		return 2;
 	}
 	first = strtoul(argv[1], NULL, 0);
@@ -493,6 +552,10 @@ int main(int argc, char **argv)
 			snprintf(cdev_path[d], sizeof(cdev_path[d]), "/nonexistent");
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	atomic_store(&racing, race);
+	for (long w = 0; race && w < 4; w++)
+		if (pthread_create(&racers[w], NULL, racer, (void *)w))
+			return 2;
 	for (unsigned long p = first; p < first + count; p++) {
 		if (verbose)
 			printf("program %lu\n", p);
@@ -503,5 +566,13 @@ int main(int argc, char **argv)
 	for (unsigned int w = 0; w < NOPS; w++)
 		printf(" %s=%lu/%.1fs", ops[w].name, calls_per_op[w], secs_per_op[w]);
 	printf(" opened=%lu+%lu\n", opened[0], opened[1]);
+	if (race) {
+		atomic_store(&racing, 0);
+		for (int w = 0; w < 4; w++)
+			pthread_join(racers[w], NULL);
+		printf("racers: sriov_numvfs=%ld plain_rebind=%ld vf1_rebind=%ld params=%ld refused=%ld\n",
+		       atomic_load(&raced[0]), atomic_load(&raced[1]), atomic_load(&raced[2]),
+		       atomic_load(&raced[3]), atomic_load(&race_errors));
+	}
 	return 0;
 }

@@ -6,12 +6,14 @@
 # must be the same; the first program that differs is replayed on both drivers with its calls
 # printed, and the two traces are shown side by side. No kernel report for either driver.
 # Sizes from the kernel command line: rig.seed (first program), rig.programs, rig.calls.
+# rig.racers=N: then N programs per driver with racers (vfio_diff_fuzz -r: sysfs writes that
+# take the devices away and back while the programs run), where only a sound kernel is checked.
 # shellcheck source=tests/guest/lib.sh
 . /tests/lib.sh
 check_rig
 F=/selftests/vfio_diff_fuzz
 arg() { v=$(sed -n "s/.*rig\.$1=\([^ ]*\).*/\1/p" /proc/cmdline); echo "${v:-$2}"; }
-SEED=$(arg seed 1) PROGRAMS=$(arg programs 100) CALLS=$(arg calls 200)
+SEED=$(arg seed 1) PROGRAMS=$(arg programs 100) CALLS=$(arg calls 200) RACERS=$(arg racers 0)
 SPLAT='WARNING:|BUG:|Oops|KASAN:|UBSAN:|ODEBUG:|general protection fault|suspicious RCU usage|blocked for more than'
 
 # up RUN: the driver of RUN loaded, PF and PLAIN bound, two VFs (bound by the driver itself).
@@ -31,6 +33,15 @@ fuzz() {
 	r=$1; shift
 	run_timed 3600 $F "$@" $PF "$(vf_of $PF 0)" "$(vf_of $PF 1)" $PLAIN > /tmp/fuzz."$r" 2>&1
 }
+# no_report NAME RUN: no kernel report in RUN's log.
+no_report() {
+	if grep -qE "$SPLAT" /tmp/dmesg."$2"; then
+		grep -E -A12 "$SPLAT" /tmp/dmesg."$2" | head -n 40 | sed 's/^/# /'
+		bad "$1: no kernel report under the fuzzer"
+	else
+		ok "$1: no kernel report under the fuzzer"
+	fi
+}
 
 for run in c rs; do
 	name=C; [ $run = rs ] && name=Rust
@@ -43,12 +54,7 @@ for run in c rs; do
 	check "$name: $PROGRAMS programs of $CALLS calls ran to their end" [ "$rc" = 0 ]
 	down
 	dmesg > /tmp/dmesg.$run
-	if grep -qE "$SPLAT" /tmp/dmesg.$run; then
-		grep -E -A12 "$SPLAT" /tmp/dmesg.$run | head -n 40 | sed 's/^/# /'
-		bad "$name: no kernel report under the fuzzer"
-	else
-		ok "$name: no kernel report under the fuzzer"
-	fi
+	no_report "$name" $run
 done
 
 grep '^P ' /tmp/fuzz.c > /tmp/hashes.c
@@ -66,4 +72,18 @@ else
 	diff /tmp/fuzz.replay.c /tmp/fuzz.replay.rs | head -n 40 | sed 's/^/# /'
 	bad "differential fuzz: $same of $PROGRAMS programs identical, first differing seed ${first:-none}"
 fi
+
+for run in c rs; do
+	[ "$RACERS" -gt 0 ] || break
+	name=C; [ $run = rs ] && name=Rust
+	dmesg -C
+	if ! up $run; then bad "$name: driver loads for the racers"; down; continue; fi
+	fuzz race.$run -r "$SEED" "$RACERS" "$CALLS"
+	rc=$?
+	echo "# $name with racers: $(grep '^racers:' /tmp/fuzz.race.$run)"
+	check "$name: $RACERS programs of $CALLS calls with sysfs racers ran to their end" [ "$rc" = 0 ]
+	down 2>/dev/null
+	dmesg > /tmp/dmesg.race.$run
+	no_report "$name with racers" race.$run
+done
 verdict
