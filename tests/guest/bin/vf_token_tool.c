@@ -10,6 +10,8 @@
  *   users:BDF          print the PF's vf_token_users
  *   cfg:BDF            read the vendor and device id from config space through BDF's open fd
  *   reset:BDF          VFIO_DEVICE_RESET on BDF's open fd
+ *   settle:WHO         wait until the VF token lines' rate-limit windows have closed
+ *                      (vfio_ratelimit.h; WHO names the wait in the kernel log)
  * Exits with the number of steps whose result differs from an expectation suffix "=ERRNO"
  * (e.g. open:0000:01:10.0=EACCES, open:0000:01:00.0:UUID=0).
  */
@@ -23,6 +25,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 #include "vfio_group.h"
+#include "vfio_ratelimit.h"
 
 static struct { char bdf[32]; int group; int dev; } devs[16];
 static int ndevs, last = -1;
@@ -141,6 +144,8 @@ int main(int argc, char **argv)
 					printf("%s config space: %04x:%04x\n", arg, id[0], id[1]);
 			}
 			printf("%s %s -> %s\n", step, arg, ename(err));
+		} else if (!strcmp(step, "settle")) {
+			printf("settle: %.1f s\n", vfio_rl_settle(arg) / 1e6);
 		} else if (!strcmp(step, "users")) {
 			FILE *f;
 

@@ -561,6 +561,9 @@ int main(int argc, char **argv)
 			printf("program %lu\n", p);
 		program(p, calls);
 		printf("P %lu %016llx\n", p, hash);
+		/* A racer's SR-IOV disable waits for the VFs' users: a pause lets it through. */
+		if (race)
+			usleep(100000);
 	}
 	printf("fuzz: programs=%lu calls=%lu", count, ncalls);
 	for (unsigned int w = 0; w < NOPS; w++)

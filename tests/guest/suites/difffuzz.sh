@@ -8,10 +8,15 @@
 # Sizes from the kernel command line: rig.seed (first program), rig.programs, rig.calls.
 # rig.racers=N: then N programs per driver with racers (vfio_diff_fuzz -r: sysfs writes that
 # take the devices away and back while the programs run), where only a sound kernel is checked.
+# The VF token lines are compared too, for the whole run: which call sites logged (the message,
+# and whether for the PF, a VF or the plain NIC), and how many refusals were logged or counted
+# as suppressed. Whether one refusal prints depends on when it comes (10 lines per site per
+# 5 s), their sum does not; at the end of a run, once every window has closed, one refusal per
+# site the programs reach prints the counts still pending ("N callbacks suppressed").
 # shellcheck source=tests/guest/lib.sh
 . /tests/lib.sh
 check_rig
-F=/selftests/vfio_diff_fuzz
+F=/selftests/vfio_diff_fuzz T=/selftests/vf_token_tool
 arg() { v=$(sed -n "s/.*rig\.$1=\([^ ]*\).*/\1/p" /proc/cmdline); echo "${v:-$2}"; }
 SEED=$(arg seed 1) PROGRAMS=$(arg programs 100) CALLS=$(arg calls 200) RACERS=$(arg racers 0)
 SPLAT='WARNING:|BUG:|Oops|KASAN:|UBSAN:|ODEBUG:|general protection fault|suspicious RCU usage|blocked for more than'
@@ -33,6 +38,35 @@ fuzz() {
 	r=$1; shift
 	run_timed 3600 $F "$@" $PF "$(vf_of $PF 0)" "$(vf_of $PF 1)" $PLAIN > /tmp/fuzz."$r" 2>&1
 }
+# flush: the PF's token set (no VF is open after a program), then, once every window has
+# closed, a refusal at each call site the programs reach; prints each step's result.
+flush() {
+	v=$(vf_of $PF 0)
+	$T open:$PF:$U1 settle:difffuzz-flush open:"$v" open:"$v":$U2 open:"$v":$U1 open:$PF open:$PF:$U2 \
+		open:$PLAIN:$U1 | grep -e '->'
+}
+# tally: from a run's kernel log, the call sites that logged before the flush ("site") and
+# the refusals logged or suppressed in all ("refusals"), then the lines and the suppressed
+# counts apart (a comment: they depend on timing).
+tally() {
+	awk -v pf=$PF -v plain=$PLAIN '
+		/difffuzz-flush: waiting/ { flushed = 1; next }
+		/ vfio_pci_core_match_token_uuid: [0-9]+ callbacks suppressed/ {
+			for (i = 1; i < NF; i++) if ($(i + 1) == "callbacks") s += $i
+			next
+		}
+		match($0, /(VF token required to access device|Incorrect VF token provided for device|VF token incorrectly provided, (PF not bound to vfio-pci|not a PF or VF))$/) {
+			n = split(substr($0, 1, RSTART - 1), w, " "); dev = w[n]; sub(/:$/, "", dev)
+			kind = dev == pf ? "PF" : dev == plain ? "plain NIC" : "VF"
+			if (!flushed) site[kind ": " substr($0, RSTART)] = 1
+			lines++
+		}
+		END {
+			for (k in site) print "site " k
+			print "refusals " lines + s
+			print "# " lines " lines, " s " suppressed"
+		}' | sort
+}
 # no_report NAME RUN: no kernel report in RUN's log.
 no_report() {
 	if grep -qE "$SPLAT" /tmp/dmesg."$2"; then
@@ -45,21 +79,24 @@ no_report() {
 
 for run in c rs; do
 	name=C; [ $run = rs ] && name=Rust
-	dmesg -C
+	dmesg -c > /dev/null  # busybox has no -C
 	if ! up $run; then bad "$name: driver loads, PF, VFs and plain NIC bound"; down; continue; fi
 	t0=$(date +%s)
 	fuzz $run "$SEED" "$PROGRAMS" "$CALLS"
 	rc=$?
 	echo "# $name: $(tail -n1 /tmp/fuzz.$run) in $(( $(date +%s) - t0 )) s"
 	check "$name: $PROGRAMS programs of $CALLS calls ran to their end" [ "$rc" = 0 ]
+	flush > /tmp/flush.$run 2>&1
 	down
 	dmesg > /tmp/dmesg.$run
 	no_report "$name" $run
+	{ tally < /tmp/dmesg.$run; cat /tmp/flush.$run; } > /tmp/tally.$run
 done
 
 grep '^P ' /tmp/fuzz.c > /tmp/hashes.c
 grep '^P ' /tmp/fuzz.rs > /tmp/hashes.rs
-first=$(diff /tmp/hashes.c /tmp/hashes.rs | sed -n 's/^< P \([0-9]*\) .*/\1/p' | head -n1)
+# The first program whose hash differs (or that one driver did not finish).
+first=$(paste -d' ' /tmp/hashes.c /tmp/hashes.rs | awk '$3 != $6 { print $2; exit }')
 same=$(paste -d' ' /tmp/hashes.c /tmp/hashes.rs | awk '$2 == $5 && $3 == $6' | wc -l)
 if [ -s /tmp/hashes.c ] && [ -z "$first" ] && cmp -s /tmp/hashes.c /tmp/hashes.rs; then
 	ok "differential fuzz: $same of $PROGRAMS programs identical (seeds $SEED..$((SEED + PROGRAMS - 1)))"
@@ -73,10 +110,20 @@ else
 	bad "differential fuzz: $same of $PROGRAMS programs identical, first differing seed ${first:-none}"
 fi
 
+sed 's/^#* */# C: /' /tmp/tally.c
+grep -v '^#' /tmp/tally.c > /tmp/tally.c.cmp
+grep -v '^#' /tmp/tally.rs > /tmp/tally.rs.cmp
+if [ -s /tmp/tally.c.cmp ] && cmp -s /tmp/tally.c.cmp /tmp/tally.rs.cmp; then
+	ok "differential fuzz: the VF token lines: the same $(grep -c '^site ' /tmp/tally.c.cmp) call sites, $(sed -n 's/^refusals //p' /tmp/tally.c.cmp) refusals logged or suppressed"
+else
+	diff /tmp/tally.c /tmp/tally.rs | sed 's/^/# /'
+	bad "differential fuzz: the VF token lines: the same call sites and refusals logged or suppressed"
+fi
+
 for run in c rs; do
 	[ "$RACERS" -gt 0 ] || break
 	name=C; [ $run = rs ] && name=Rust
-	dmesg -C
+	dmesg -c > /dev/null  # busybox has no -C
 	if ! up $run; then bad "$name: driver loads for the racers"; down; continue; fi
 	fuzz race.$run -r "$SEED" "$RACERS" "$CALLS"
 	rc=$?
