@@ -60,20 +60,6 @@ if [[ $suites == *" stress "* ]]; then
 	pids+=($!)
 fi
 
-# The Debian suites' downloads from the start, niced: their suites' chroots (debootstrap and the
-# toolchain) and their kernels' packages. On an empty cache that is minutes of network the
-# kernel builds need not wait for; the Debian jobs then find them made (each step holds a lock:
-# a job that comes first waits for it, and makes it itself if this failed).
-if [[ $suites == *" debian"* || $suites == *" clients "* ]]; then
-	(
-		for k in sid-7.2 trixie-7.3; do
-			[[ $k == sid-* && $suites != *" debian-sid "* ]] && continue
-			DEB_KERNEL=$k nice -n 19 "$here/debian/chroot.sh" && DEB_KERNEL=$k nice -n 19 "$here/debian/fetch.sh"
-		done > "$run/debian-prefetch.log" 2>&1
-	) &
-	pids+=($!)
-fi
-
 # 1. Host: the token policy, with cargo test (unit + property tests).
 t0=$(date +%s)
 if [ -f Cargo.toml ]; then
