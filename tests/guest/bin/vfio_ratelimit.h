@@ -20,13 +20,12 @@
 #define VFIO_RL_INTERVAL_US 5000000LL
 #define VFIO_RL_MARGIN_US 600000LL
 
-/* The messages of the VF token lines (the same in C vfio-pci, its core and the Rust driver). */
-static const char *const vfio_rl_lines[] = {
-	"VF token required to access device",
-	"Incorrect VF token provided for device",
-	"VF token incorrectly provided, PF not bound to vfio-pci",
-	"VF token incorrectly provided, not a PF or VF",
-};
+/* The VF token lines C logs with pci_info_ratelimited() (the Rust driver's are the same). */
+#define REQUIRED "VF token required to access device"
+#define INCORRECT "Incorrect VF token provided for device"
+#define PF_NOT_BOUND "VF token incorrectly provided, PF not bound to vfio-pci"
+#define NOT_PF_OR_VF "VF token incorrectly provided, not a PF or VF"
+static const char *const vfio_rl_lines[] = { REQUIRED, INCORRECT, PF_NOT_BOUND, NOT_PF_OR_VF };
 
 /*
  * Waits until every window has closed. The log's clock is read from a line WHO writes to

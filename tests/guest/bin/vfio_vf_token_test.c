@@ -59,12 +59,6 @@
 #define U2 "88594674-90a0-47a9-aea8-9d9b352ac08a"
 #define U3 "1c3b3d0e-7a2f-4b41-9f64-3e5a0c2d8b17"
 
-/* The lines C vfio-pci logs with pci_info_ratelimited(). */
-#define REQUIRED "VF token required to access device"
-#define INCORRECT "Incorrect VF token provided for device"
-#define PF_NOT_BOUND "VF token incorrectly provided, PF not bound to vfio-pci"
-#define NOT_PF_OR_VF "VF token incorrectly provided, not a PF or VF"
-
 #define TIMEOUT 120
 
 /* One way of opening devices, and what a test has open through it. */
