@@ -12,6 +12,26 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 mkdir -p "$CACHE"
 
+# 0. bindgen-cli, built with cargo into the cache (its version is part of the kernels' key). It
+# loads libclang when it runs (its `runtime` feature), so its build needs none of the packages
+# below: scripts/check.sh starts `setup.sh bindgen` first, beside them. One install at a time.
+BINDGEN_CLI_VERSION=0.73.2
+export LIBCLANG_PATH=/usr/lib/llvm-19/lib
+install_bindgen() {
+	(
+		flock 9
+		if ! "$TOOLS/bin/bindgen" --version 2>/dev/null | grep -qx "bindgen $BINDGEN_CLI_VERSION"; then
+			echo "setup: cargo install bindgen-cli@$BINDGEN_CLI_VERSION"
+			cargo install --locked -q --root "$TOOLS" "bindgen-cli@$BINDGEN_CLI_VERSION" ||
+				die "cargo install --locked bindgen-cli@$BINDGEN_CLI_VERSION failed"
+		fi
+	) 9>"$CACHE/bindgen.lock"
+}
+if [ "${1:-}" = bindgen ]; then
+	install_bindgen
+	exit 0
+fi
+
 mirror=$(apt_mirror)
 [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list.d/*.sources; add one"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -93,12 +113,6 @@ if [ ! -f "$CACHE/pkg/rust-src/VERSION" ] || ! grep -q "^$rustc_ver" "$CACHE/pkg
 	fetch_pkg rust-src "$rustc_ver"
 fi
 
-# 3. bindgen-cli, built against LLVM 19, into the cache (its version is part of the kernels' key).
-BINDGEN_CLI_VERSION=0.73.2
-export LIBCLANG_PATH=/usr/lib/llvm-19/lib
-if ! "$TOOLS/bin/bindgen" --version 2>/dev/null | grep -qx "bindgen $BINDGEN_CLI_VERSION"; then
-	echo "setup: cargo install bindgen-cli@$BINDGEN_CLI_VERSION"
-	cargo install --locked -q --root "$TOOLS" "bindgen-cli@$BINDGEN_CLI_VERSION" ||
-		die "cargo install --locked bindgen-cli@$BINDGEN_CLI_VERSION failed"
-fi
+# 3. bindgen-cli (above), if the run that started it beside the packages has not finished it.
+install_bindgen
 echo "setup: ok (mirror from apt sources, kernel $(cat "$CACHE/pkg/linux-source-$KVER/VERSION"), rust-src $(cat "$CACHE/pkg/rust-src/VERSION"))"
