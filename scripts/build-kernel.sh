@@ -4,7 +4,7 @@
 # only checks the key. Prints the build folder on stdout.
 # Usage: build-kernel.sh [rig|debug|bench|kcsan]   (debug adds scripts/kconfig/debug.config:
 # KASAN, ...; bench adds scripts/kconfig/bench.config: no lock debugging; kcsan adds
-# scripts/kconfig/kcsan.config: data races)
+# scripts/kconfig/kcsan.config: data races, and KCOV for the guided fuzzer)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"

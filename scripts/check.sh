@@ -293,8 +293,9 @@ enqueue upstream upstream_job upstream-driver2 vfio_pci_driver_test "$modes2"
 enqueue debian deb_initrd_job dracut
 enqueue selfcheck vm_job selfcheck selfcheck rig
 enqueue driver vm_job driver driver rig
-# The differential fuzzer, a short fixed-seed run (make fuzz-vm: the long one).
-enqueue difffuzz vm_job difffuzz difffuzz rig rig.programs=10
+# The differential fuzzer, short: 3 fixed-seed programs and the repository's seed corpus (make fuzz-vm:
+# the long runs).
+enqueue difffuzz vm_job difffuzz difffuzz rig rig.programs=3 "corpus=$TOP/tests/guest/fuzz-corpus.txt"
 enqueue upstream upstream_job upstream-rest vfio_pci_sriov_uapi_test,vfio_pci_device_test,vfio_dma_mapping_test,vfio_dma_mapping_mmio_test,vfio_iommufd_setup_test,vfio_pci_device_init_perf_test
 enqueue debian deb_upgrade_job
 enqueue debian deb_initrd_job initramfs-tools

@@ -5,15 +5,38 @@
 # 1,000,000 calls per driver.
 # FUZZ_RACERS=N: then N programs per driver with sysfs racers beside them (only a sound kernel
 # is checked there: their results depend on timing).
-# Usage: [FUZZ_SEED=1] [FUZZ_PROGRAMS=5000] [FUZZ_CALLS=200] [FUZZ_RACERS=0] [RIG_VARIANT=debug|rig|kcsan] scripts/fuzz-vm.sh
+# The corpus (tests/guest/fuzz-corpus.txt, and what earlier long runs added to it, kept in the
+# cache as fuzz-corpus.txt) is replayed on both drivers too.
+# FUZZ_GUIDED=N: first N programs mutated from the corpus on the Rust driver, coverage-guided
+# (a KCOV kernel: RIG_VARIANT=kcsan); those that reach new code join the cache's corpus, and
+# the coverage of vfio_pci and vfio_pci_core is reported (functions and PCs reached).
+# Usage: [FUZZ_SEED=1] [FUZZ_PROGRAMS=5000] [FUZZ_CALLS=200] [FUZZ_RACERS=0] [FUZZ_GUIDED=0]
+#        [RIG_VARIANT=debug|rig|kcsan] scripts/fuzz-vm.sh
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 t_start=$(date +%s)
 variant=${RIG_VARIANT:-debug}
 "$here/rig.sh" "$variant" || exit 1
-RIG_VARIANT=$variant RIG_TAG=long RIG_APPEND="rig.seed=${FUZZ_SEED:-1} rig.programs=${FUZZ_PROGRAMS:-5000} rig.calls=${FUZZ_CALLS:-200} rig.racers=${FUZZ_RACERS:-0}" \
+corpus=$CACHE/fuzz-corpus.txt
+[ -s "$corpus" ] || cp "$TOP/tests/guest/fuzz-corpus.txt" "$corpus"
+RIG_VARIANT=$variant RIG_TAG=long RIG_REF="corpus=$corpus" \
+	RIG_APPEND="rig.seed=${FUZZ_SEED:-1} rig.programs=${FUZZ_PROGRAMS:-5000} rig.calls=${FUZZ_CALLS:-200} rig.racers=${FUZZ_RACERS:-0} rig.guided=${FUZZ_GUIDED:-0}" \
 	"$here/run-vm.sh" difffuzz "${FUZZ_TIMEOUT:-28800}" | grep --line-buffered -E '^(ok|not ok|#|run-vm)'
 rc=${PIPESTATUS[0]}
+# The programs the guided run kept, added to the cache's corpus.
+sed -n 's/^CORPUS //p' "$CACHE/logs/difffuzz-long.log" | tr -d '\r' >> "$corpus"
+sed -n 's/^DISTILLED //p' "$CACHE/logs/difffuzz-long.log" | tr -d '\r' > "$corpus.distilled"
+echo "fuzz-vm: corpus $(grep -c '^[0-9a-f]' "$corpus") programs ($corpus), distilled $(grep -c . "$corpus.distilled") ($corpus.distilled)"
+# The guided run's coverage against what the modules hold: KCOV's sites (the calls of
+# __sanitizer_cov_trace_pc, one per edge) in the Rust module and in vfio-pci-core.ko; the guest
+# counts the sites reached ("pcs").
+if [ "${FUZZ_GUIDED:-0}" -gt 0 ]; then
+	kout=$(cat "$(kernel_record "$variant")")
+	for ko in "$(module_of "$variant")" "$(find "$kout/modinst" -name vfio-pci-core.ko | head -n1)"; do
+		echo "fuzz-vm: $(basename "$ko"): $(objdump -dr "$ko" | grep -c 'R_X86_64_PLT32[[:space:]]*__sanitizer_cov_trace_pc') KCOV sites"
+	done
+	grep -a '^# cov ' "$CACHE/logs/difffuzz-long.log" | tail -n 2 | sed 's/^# /fuzz-vm: /'
+fi
 echo "fuzz-vm: $(( $(date +%s) - t_start ))s (log: $CACHE/logs/difffuzz-long.log)"
 exit "$rc"

@@ -2,7 +2,7 @@
 # Everything the VM suites need, each step cached where it can be: setup, rig kernel, this
 # module against it, the upstream selftests. Prints phase timings.
 # Usage: rig.sh [rig|debug|bench|kcsan]   (debug: the KASAN/lockdep/kmemleak/failslab kernel,
-# bench: no lock debugging, for make bench; kcsan: data races, for make fuzz-vm;
+# bench: no lock debugging, for make bench; kcsan: data races and KCOV, for make fuzz-vm;
 # the module is then built in a copy under .cache/ of the checkout, so they never mix.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -11,19 +11,33 @@
  *       run (the PF's sriov_numvfs 0 and 2, the plain NIC and VF1 unbound and bound again,
  *       the writable module parameters). Results then depend on timing: no run compares
  *       them, it checks that the kernel stays sound. Prints "racers: ..." with what they did.
+ *   vfio_diff_fuzz [-v] -p CORPUS PF VF0 VF1 PLAIN
+ *       the programs of the file CORPUS ("NAME WORD..." per line), "P NAME HASH" for each.
+ *   vfio_diff_fuzz -g CORPUS SEED ITERS PF VF0 VF1 PLAIN
+ *       coverage-guided (KCOV): ITERS programs mutated from the corpus; those that reach new
+ *       code of vfio_pci or vfio_pci_core printed as "CORPUS NAME WORD...", the coverage as
+ *       "cov ..." lines (every 60 s and at the end; on stderr too, as "# cov ..."), then
+ *       "fn MODULE reached|unreached NAME".
+ *   vfio_diff_fuzz -d CORPUS PF VF0 VF1 PLAIN
+ *       the corpus distilled: the programs, shortest first, that reach code no earlier one did.
  *
- * A program starts from nothing open, opens the PF with the token U0 (no VF open: this sets
- * the PF's token), then makes CALLS random calls over the resources it holds: group fds (the
- * container attached or not), a container with the type1v2 IOMMU, an iommufd with an IOAS,
- * device fds from VFIO_GROUP_GET_DEVICE_FD (right, wrong, near-miss, hostile strings) and from
- * the cdev with VFIO_DEVICE_BIND_IOMMUFD (with, without, a wrong or a bad token pointer), and
- * on device fds every device ioctl (GET_INFO, GET_REGION_INFO, GET_IRQ_INFO, RESET, FEATURE
- * with every flag combination and size, hot-reset info, token SET) and config space reads at
- * random offsets and sizes. It closes everything at its end, so that a program depends on its
- * seed alone and can be replayed (-v) to show where two drivers differ. Results print without
- * fd numbers or pointers.
+ * A program is a list of operation words: each seeds the choices of one operation (a seeded
+ * program draws its words from its seed). A program starts from nothing open, opens the PF
+ * with the token U0 (no VF open: this sets the PF's token), then runs its operations over the
+ * resources it holds: group fds (the container attached or not), a container with the
+ * type1v2 IOMMU, an iommufd with an IOAS, device fds from VFIO_GROUP_GET_DEVICE_FD (right,
+ * wrong, near-miss, hostile strings) and from the cdev with VFIO_DEVICE_BIND_IOMMUFD (with,
+ * without, a wrong or a bad token pointer), and on device fds every device ioctl (GET_INFO,
+ * GET_REGION_INFO, GET_IRQ_INFO, SET_IRQS without eventfds, RESET, FEATURE with every flag
+ * combination and size, hot-reset info, token SET, an unknown one), config space reads and
+ * writes, region reads and mmaps at random offsets and sizes; now and then, with everything
+ * closed, SR-IOV off and on or the plain NIC rebound from sysfs. It closes everything at its
+ * end, so that a program depends on its words alone and can be replayed (-v) to show where
+ * two drivers differ. Results print without fd numbers or pointers.
  */
 #include "vfio_stress.h"
+#include "vfio_kcov.h"
+#include "vfio_fuzz_corpus.h"
 #include <ctype.h>
 #include <linux/iommufd.h>
 #include <stdarg.h>
@@ -410,6 +424,71 @@ static void op_config_read(int fd, int d)
 	emit("dev %d config read %u+%u -> %s %zd %s", d, off, len, r < 0 ? res(-1) : "0", r, hex);
 }
 
+/* A config space write (the command register, a BAR, the capabilities: vfio-pci virtualizes
+ * them); the result only, as what the write changes shows in later reads' results. */
+static void op_config_write(int fd, int d)
+{
+	struct vfio_region_info reg = { .argsz = sizeof(reg), .index = VFIO_PCI_CONFIG_REGION_INDEX };
+	unsigned int off = rnd(4) ? 4 + rnd(60) : rnd(4200), len = (unsigned int[]){ 1, 2, 4 }[rnd(3)];
+	unsigned int val = rnd(2) ? 0 : (unsigned int)rng;
+	ssize_t r;
+
+	if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &reg)) {
+		emit("dev %d config info -> %s", d, res(-1));
+		return;
+	}
+	r = pwrite(fd, &val, len, reg.offset + off);
+	emit("dev %d config write %u+%u -> %s %zd", d, off, len, r < 0 ? res(-1) : "0", r);
+}
+
+/* A read of a region other than config space (a BAR, the ROM, VGA), or an mmap of it: the
+ * result and size only (device registers move on their own). */
+static void op_region(int fd, int d)
+{
+	struct vfio_region_info reg = { .argsz = sizeof(reg), .index = rnd(9) };
+	unsigned char buf[8];
+	unsigned long off;
+	void *map;
+	ssize_t r;
+
+	if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &reg)) {
+		emit("dev %d region %u info -> %s", d, reg.index, res(-1));
+		return;
+	}
+	off = reg.size && rnd(4) ? (rnd((unsigned int)(reg.size > 1u << 20 ? 1u << 20 : reg.size)) & ~3UL) : rnd(1u << 16);
+	if (rnd(3)) {
+		r = pread(fd, buf, (unsigned int[]){ 1, 2, 4, 8 }[rnd(4)], reg.offset + off);
+		emit("dev %d region %u read +%#lx -> %s %zd", d, reg.index, off, r < 0 ? res(-1) : "0", r);
+		return;
+	}
+	map = mmap(NULL, 4096, PROT_READ | (rnd(2) ? PROT_WRITE : 0), MAP_SHARED, fd,
+		   reg.offset + (rnd(4) ? 0 : off & ~4095UL));
+	emit("dev %d region %u mmap -> %s", d, reg.index, map == MAP_FAILED ? res(-1) : "0");
+	if (map != MAP_FAILED)
+		munmap(map, 4096);
+}
+
+/* VFIO_DEVICE_SET_IRQS without eventfds: mask, unmask, or a trigger disabled (count 0), on
+ * any index, with a bad flag or size now and then. */
+static void op_set_irqs(int fd, int d)
+{
+	struct { struct vfio_irq_set s; int data[2]; } set = {
+		.s.argsz = rnd(6) ? sizeof(struct vfio_irq_set) : rnd(24),
+		.s.index = rnd(6),
+		.s.flags = VFIO_IRQ_SET_DATA_NONE |
+			   (unsigned int[]){ VFIO_IRQ_SET_ACTION_MASK, VFIO_IRQ_SET_ACTION_UNMASK,
+					     VFIO_IRQ_SET_ACTION_TRIGGER, 1u << (6 + rnd(26)) }[rnd(4)],
+		.s.count = rnd(3) ? rnd(2) : rnd(64),
+	};
+	long r;
+
+	if (set.s.flags & VFIO_IRQ_SET_ACTION_TRIGGER)
+		set.s.count = rnd(4) ? 0 : set.s.count;
+	r = ioctl(fd, VFIO_DEVICE_SET_IRQS, &set);
+	emit("dev %d set_irqs index=%u flags=%#x count=%u argsz=%u -> %s", d, set.s.index,
+	     set.s.flags, set.s.count, set.s.argsz, res(r));
+}
+
 /* One call on an open device; a reset (a function-level reset: slow) one time in 200. */
 static void device_call(int fd, int d)
 {
@@ -425,10 +504,17 @@ static void device_call(int fd, int d)
 		r = ioctl(fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &hr);
 		emit("dev %d hot_reset_info -> %s count=%u", d, res(r), hr.count);
 		break;
+	case 11: case 12:	/* an ioctl vfio does not have */
+		r = ioctl(fd, _IO(VFIO_TYPE, VFIO_BASE + 30 + rnd(40)), 0);
+		emit("dev %d unknown ioctl -> %s", d, res(r));
+		break;
 	default:
-		switch (rnd(3)) {
-		case 0: op_info(fd, d); break;
-		case 1: op_feature(fd, d); break;
+		switch (rnd(9)) {
+		case 0: case 1: op_info(fd, d); break;
+		case 2: case 3: op_feature(fd, d); break;
+		case 4: op_config_write(fd, d); break;
+		case 5: op_region(fd, d); break;
+		case 6: op_set_irqs(fd, d); break;
 		default: op_config_read(fd, d);
 		}
 	}
@@ -450,6 +536,46 @@ static unsigned int op_device(void)
 	return n;
 }
 
+static void close_all(void);
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Writes where sysfs changes what the program works on, from the program's own thread (so
+ * that KCOV sees probe, remove and SR-IOV setup): with everything closed first, since an
+ * unbind or an SR-IOV disable waits for the devices' users. */
+static unsigned int op_sysfs(void)
+{
+	char path[160];
+	int a, b;
+
+	close_all();
+	if (rnd(2)) {	/* SR-IOV off and on again: the VFs removed, added, probed */
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/sriov_numvfs", dev_name[0]);
+		a = write_file(path, "0");
+		b = write_file(path, rnd(4) ? "2" : "3");
+		emit("sysfs sriov_numvfs 0 -> %s, on -> %s", vg_errname(-a), vg_errname(-b));
+	} else {	/* the plain NIC unbound and bound again */
+		a = write_file("/sys/bus/pci/drivers/vfio-pci/unbind", dev_name[3]);
+		b = write_file("/sys/bus/pci/drivers/vfio-pci/bind", dev_name[3]);
+		emit("sysfs rebind plain -> %s, %s", vg_errname(-a), vg_errname(-b));
+	}
+	/* A device's cdev may have a new number. */
+	for (int d = 0; d < NDEV; d++)
+		if (vg_cdev_path(dev_name[d], cdev_path[d], sizeof(cdev_path[d])))
+			snprintf(cdev_path[d], sizeof(cdev_path[d]), "/nonexistent");
+	return 2;
+}
+
 static const struct { const char *name; unsigned int (*fn)(void); unsigned int weight; } ops[] = {
 	{ "open_group", op_open_group, 3 },
 	{ "set_container", op_set_container, 2 },
@@ -457,6 +583,7 @@ static const struct { const char *name; unsigned int (*fn)(void); unsigned int w
 	{ "cdev_bind", op_cdev_bind, 3 },
 	{ "close", op_close, 2 },
 	{ "device", op_device, 8 },
+	{ "sysfs", op_sysfs, 1 },
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
@@ -479,12 +606,31 @@ static void close_all(void)
 	container = iommufd = -1;
 }
 
-static void program(unsigned long seed, unsigned int calls)
+/* Runs the operation of WORD; returns its calls, and adds the PCs it reached first to *fresh. */
+static unsigned int run_op(unsigned long long word, unsigned long *fresh)
 {
-	unsigned int total = 0;
+	unsigned int total = 0, pick, w = 0, n;
+	double t;
+
+	rng = word | 1;
+	for (unsigned int i = 0; i < NOPS; i++)
+		total += ops[i].weight;
+	pick = rnd(total);
+	while (pick >= ops[w].weight)
+		pick -= ops[w++].weight;
+	t = now();
+	n = ops[w].fn();
+	secs_per_op[w] += now() - t;
+	calls_per_op[w] += n;
+	ncalls += n;
+	*fresh += kc_collect();
+	return n;
+}
+
+static void program_start(void)
+{
 	int g, fd;
 
-	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
 	hash = 0xcbf29ce484222325ULL;
 	for (int i = 0; i < MAXFD; i++)
 		dfd[i].fd = -1;
@@ -505,31 +651,146 @@ static void program(unsigned long seed, unsigned int calls)
 	close(container);
 	container = -1;
 	snprintf(token, sizeof(token), "%s", U[0]);
-	for (unsigned int w = 0; w < NOPS; w++)
-		total += ops[w].weight;
-	for (unsigned int c = 0; c < calls;) {
-		unsigned int pick = rnd(total), w = 0, n;
-		double t;
+}
 
-		while (pick >= ops[w].weight)
-			pick -= ops[w++].weight;
-		t = now();
-		n = ops[w].fn();
-		secs_per_op[w] += now() - t;
-		calls_per_op[w] += n;
-		c += n;
-		ncalls += n;
-	}
+static unsigned long program_end(void)
+{
 	close_all();
+	return kc_collect();
+}
+
+/* The program of SEED: operations until CALLS calls. */
+static void program(unsigned long seed, unsigned int calls)
+{
+	unsigned long long s = seed * 0x9e3779b97f4a7c15ULL + 1;
+	unsigned long fresh = 0;
+
+	program_start();
+	for (unsigned int c = 0; c < calls;)
+		c += run_op(next_word(&s), &fresh);
+	program_end();
+}
+
+/* Runs P; returns the PCs it reached that no program had reached. */
+static unsigned long run_prog(const struct prog *p)
+{
+	unsigned long fresh = 0;
+
+	if (verbose)
+		printf("program %s\n", p->name);
+	program_start();
+	for (unsigned int i = 0; i < p->n; i++)
+		run_op(p->w[i], &fresh);
+	return fresh + program_end();
+}
+
+static int shorter(const void *a, const void *b)
+{
+	const struct prog *x = a, *y = b;
+
+	return (x->n > y->n) - (x->n < y->n);
+}
+
+/* -d: the corpus of FILE distilled: its programs run shortest first, and those that reach
+ * code none before them reached are printed ("CORPUS NAME WORD..."): a smaller corpus with
+ * the coverage of the whole (up to what differs from one run to the next). */
+static int distill(const char *file)
+{
+	if (!kc_on() || corpus_load(file)) {
+		fprintf(stderr, "vfio_diff_fuzz: -d needs KCOV and a corpus\n");
+		return 2;
+	}
+	qsort(corpus, ncorpus, sizeof(*corpus), shorter);
+	for (unsigned long i = 0; i < ncorpus; i++)
+		if (run_prog(&corpus[i]))
+			prog_print("CORPUS ", &corpus[i]);
+	kc_summary(stdout, "cov ");
+	return 0;
+}
+
+static void coverage_line(double t0, unsigned long execs)
+{
+	char prefix[96];
+
+	snprintf(prefix, sizeof(prefix), "cov t=%.0fs execs=%lu corpus=%lu ", now() - t0, execs,
+		 ncorpus);
+	kc_summary(stdout, prefix);
+	/* and as a KTAP comment on stderr, to follow a long run */
+	snprintf(prefix, sizeof(prefix), "# cov t=%.0fs execs=%lu corpus=%lu ", now() - t0, execs,
+		 ncorpus);
+	kc_summary(stderr, prefix);
+}
+
+/* -g: coverage-guided. The corpus of FILE run first, then ITERS new programs; each that
+ * reaches a PC of the modules under test that no program reached before is kept and printed
+ * as "CORPUS NAME WORD...". Coverage is printed every 60 s and at the end, then every
+ * function of the modules, reached or not ("fn MODULE reached|unreached NAME"). */
+static int guided(const char *file, unsigned long seed, unsigned long iters)
+{
+	double t0 = now(), last = t0;
+	unsigned long execs = 0;
+	struct prog c;
+
+	if (!kc_on()) {
+		fprintf(stderr, "vfio_diff_fuzz: -g needs KCOV (/sys/kernel/debug/kcov)\n");
+		return 2;
+	}
+	corpus_load(file);
+	for (unsigned long i = 0; i < ncorpus; i++, execs++)
+		run_prog(&corpus[i]);
+	coverage_line(t0, execs);
+	guide_rng = seed * 0x9e3779b97f4a7c15ULL + 1;
+	for (unsigned long i = 0; i < iters; i++, execs++) {
+		mutate(&c);
+		prog_name(&c);
+		if (run_prog(&c)) {
+			corpus_add(&c);
+			prog_print("CORPUS ", &c);
+		}
+		if (now() - last >= 60) {
+			last = now();
+			coverage_line(t0, execs);
+		}
+	}
+	coverage_line(t0, execs);
+	kc_functions(stdout);
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: vfio_diff_fuzz [-v | -r] FIRST COUNT CALLS PF VF0 VF1 PLAIN\n"
+			"       vfio_diff_fuzz [-v] -p CORPUS PF VF0 VF1 PLAIN\n"
+			"       vfio_diff_fuzz -g CORPUS SEED ITERS PF VF0 VF1 PLAIN\n"
+			"       vfio_diff_fuzz -d CORPUS PF VF0 VF1 PLAIN\n");
+	return 2;
+}
+
+static void devices(char **argv)
+{
+	for (int d = 0; d < NDEV; d++) {
+		dev_name[d] = argv[d];
+		if (vg_cdev_path(dev_name[d], cdev_path[d], sizeof(cdev_path[d])))
+			snprintf(cdev_path[d], sizeof(cdev_path[d]), "/nonexistent");
+	}
+}
+
+static void op_stats(void)
+{
+	for (unsigned int w = 0; w < NOPS; w++)
+		printf(" %s=%lu/%.1fs", ops[w].name, calls_per_op[w], secs_per_op[w]);
+	printf(" opened=%lu+%lu\n", opened[0], opened[1]);
 }
 
 int main(int argc, char **argv)
 {
+	static const char *const mods[] = { "vfio_pci", "vfio_pci_core" };
 	unsigned long first, count;
 	unsigned int calls;
 	pthread_t racers[4];
 	int race = 0;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1 && !strcmp(argv[1], "-v")) {
 		verbose = 1;
 		argv++;
@@ -539,19 +800,35 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	if (argc != 8) {
-		fprintf(stderr, "usage: vfio_diff_fuzz [-v | -r] FIRST COUNT CALLS PF VF0 VF1 PLAIN\n");
-		return 2;
+	kc_open(2, mods);
+	if (argc == 7 && !strcmp(argv[1], "-p")) {
+		if (corpus_load(argv[2])) {
+			fprintf(stderr, "vfio_diff_fuzz: cannot read %s\n", argv[2]);
+			return 2;
+		}
+		devices(argv + 3);
+		for (unsigned long i = 0; i < ncorpus; i++) {
+			run_prog(&corpus[i]);
+			printf("P %s %016llx\n", corpus[i].name, hash);
+		}
+		printf("fuzz: programs=%lu calls=%lu", ncorpus, ncalls);
+		op_stats();
+		return 0;
 	}
+	if (argc == 7 && !strcmp(argv[1], "-d") && !verbose && !race) {
+		devices(argv + 3);
+		return distill(argv[2]);
+	}
+	if (argc == 9 && !strcmp(argv[1], "-g") && !verbose && !race) {
+		devices(argv + 5);
+		return guided(argv[2], strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
+	}
+	if (argc != 8)
+		return usage();
 	first = strtoul(argv[1], NULL, 0);
 	count = strtoul(argv[2], NULL, 0);
 	calls = strtoul(argv[3], NULL, 0);
-	for (int d = 0; d < NDEV; d++) {
-		dev_name[d] = argv[4 + d];
-		if (vg_cdev_path(dev_name[d], cdev_path[d], sizeof(cdev_path[d])))
-			snprintf(cdev_path[d], sizeof(cdev_path[d]), "/nonexistent");
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	devices(argv + 4);
 	atomic_store(&racing, race);
 	for (long w = 0; race && w < 4; w++)
 		if (pthread_create(&racers[w], NULL, racer, (void *)w))
@@ -566,9 +843,9 @@ int main(int argc, char **argv)
 			usleep(100000);
 	}
 	printf("fuzz: programs=%lu calls=%lu", count, ncalls);
-	for (unsigned int w = 0; w < NOPS; w++)
-		printf(" %s=%lu/%.1fs", ops[w].name, calls_per_op[w], secs_per_op[w]);
-	printf(" opened=%lu+%lu\n", opened[0], opened[1]);
+	op_stats();
+	if (kc_on())
+		kc_summary(stdout, "cov ");
 	if (race) {
 		atomic_store(&racing, 0);
 		for (int w = 0; w < 4; w++)

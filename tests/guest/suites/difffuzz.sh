@@ -6,6 +6,12 @@
 # must be the same; the first program that differs is replayed on both drivers with its calls
 # printed, and the two traces are shown side by side. No kernel report for either driver.
 # Sizes from the kernel command line: rig.seed (first program), rig.programs, rig.calls.
+# A corpus (/ref/corpus: programs as lists of operation words, tests/guest/fuzz-corpus.txt or
+# the long run's) is replayed on both drivers the same way. rig.guided=N (a KCOV kernel): first
+# N programs mutated from the corpus on the Rust driver, coverage-guided; those that reach new
+# code of vfio_pci or vfio_pci_core join the corpus (printed as "CORPUS ..." lines for the host
+# to keep), and the coverage (functions and PCs of both modules) is reported; then the corpus
+# distilled ("DISTILLED ..." lines: the programs that add coverage, shortest first).
 # rig.racers=N: then N programs per driver with racers (vfio_diff_fuzz -r: sysfs writes that
 # take the devices away and back while the programs run), where only a sound kernel is checked.
 # The VF token lines are compared too, for the whole run: which call sites logged (the message,
@@ -19,6 +25,10 @@ check_rig
 F=/selftests/vfio_diff_fuzz T=/selftests/vf_token_tool
 arg() { v=$(sed -n "s/.*rig\.$1=\([^ ]*\).*/\1/p" /proc/cmdline); echo "${v:-$2}"; }
 SEED=$(arg seed 1) PROGRAMS=$(arg programs 100) CALLS=$(arg calls 200) RACERS=$(arg racers 0)
+GUIDED=$(arg guided 0)
+CORPUS=/tmp/corpus
+if [ -s /ref/corpus ]; then cp /ref/corpus $CORPUS; else : > $CORPUS; fi
+corpus_size() { grep -c '^[0-9a-f]' $CORPUS; }
 SPLAT='WARNING:|BUG:|Oops|KASAN:|UBSAN:|ODEBUG:|general protection fault|suspicious RCU usage|blocked for more than'
 
 # up RUN: the driver of RUN loaded, PF and PLAIN bound, two VFs (bound by the driver itself).
@@ -33,10 +43,12 @@ down() {
 	echo $PLAIN > $VFIO_PCI/unbind
 	rmmod vfio_pci
 }
-# fuzz RUN ARGS...: the fuzzer on the rig's devices, its output in /tmp/fuzz.RUN.
+# fuzz RUN ARGS...: the fuzzer on the rig's devices, its output in /tmp/fuzz.RUN; stopped
+# after an hour plus a tenth of a second per call asked for (a hang, not a slow guest).
+LIMIT=$((3600 + (PROGRAMS * CALLS + GUIDED * 200) / 10))
 fuzz() {
 	r=$1; shift
-	run_timed 3600 $F "$@" $PF "$(vf_of $PF 0)" "$(vf_of $PF 1)" $PLAIN > /tmp/fuzz."$r" 2>&1
+	run_timed $LIMIT $F "$@" $PF "$(vf_of $PF 0)" "$(vf_of $PF 1)" $PLAIN > /tmp/fuzz."$r" 2>&1
 }
 # flush: the PF's token set (no VF is open after a program), then, once every window has
 # closed, a refusal at each call site the programs reach; prints each step's result.
@@ -64,7 +76,7 @@ tally() {
 		END {
 			for (k in site) print "site " k
 			print "refusals " lines + s
-			print "# " lines " lines, " s " suppressed"
+			print "# " lines + 0 " lines, " s + 0 " suppressed"
 		}' | sort
 }
 # no_report NAME RUN: no kernel report in RUN's log.
@@ -77,6 +89,35 @@ no_report() {
 	fi
 }
 
+# The coverage-guided run, on the Rust driver.
+if [ "$GUIDED" -gt 0 ]; then
+	dmesg -c > /dev/null
+	if up rs; then
+		t0=$(date +%s)
+		# Its coverage lines (every 60 s) come on stderr too: on the console as they come.
+		run_timed $LIMIT $F -g $CORPUS "$SEED" "$GUIDED" $PF "$(vf_of $PF 0)" "$(vf_of $PF 1)" $PLAIN \
+			> /tmp/fuzz.guided
+		rc=$?
+		grep '^CORPUS ' /tmp/fuzz.guided
+		grep '^fn vfio_pci unreached' /tmp/fuzz.guided | sed 's/^/# /'
+		new=$(grep -c '^CORPUS ' /tmp/fuzz.guided)
+		sed -n 's/^CORPUS //p' /tmp/fuzz.guided >> $CORPUS
+		echo "# guided: $GUIDED programs in $(( $(date +%s) - t0 )) s, $new new in the corpus"
+		check "Rust: $GUIDED coverage-guided programs ran to their end" [ "$rc" = 0 ]
+		# The corpus distilled (the programs that add coverage, shortest first), for the
+		# host to offer as the repository's seed corpus.
+		fuzz distill -d $CORPUS
+		sed -n 's/^CORPUS /DISTILLED /p' /tmp/fuzz.distill
+		echo "# distilled: $(grep -c '^CORPUS ' /tmp/fuzz.distill) of $(corpus_size) programs, $(grep '^cov ' /tmp/fuzz.distill | tr '\n' ' ')"
+		down
+		dmesg > /tmp/dmesg.guided
+		no_report "Rust, coverage-guided" guided
+	else
+		bad "Rust: driver loads for the coverage-guided run"
+		down
+	fi
+fi
+
 for run in c rs; do
 	name=C; [ $run = rs ] && name=Rust
 	dmesg -c > /dev/null  # busybox has no -C
@@ -84,8 +125,15 @@ for run in c rs; do
 	t0=$(date +%s)
 	fuzz $run "$SEED" "$PROGRAMS" "$CALLS"
 	rc=$?
-	echo "# $name: $(tail -n1 /tmp/fuzz.$run) in $(( $(date +%s) - t0 )) s"
+	echo "# $name: $(grep "^fuzz:" /tmp/fuzz.$run) in $(( $(date +%s) - t0 )) s"
 	check "$name: $PROGRAMS programs of $CALLS calls ran to their end" [ "$rc" = 0 ]
+	if [ "$(corpus_size)" -gt 0 ]; then
+		t0=$(date +%s)
+		fuzz corpus.$run -p $CORPUS
+		rc=$?
+		echo "# $name, corpus: $(grep '^fuzz:' /tmp/fuzz.corpus.$run) in $(( $(date +%s) - t0 )) s"
+		check "$name: the corpus's $(corpus_size) programs ran to their end" [ "$rc" = 0 ]
+	fi
 	flush > /tmp/flush.$run 2>&1
 	down
 	dmesg > /tmp/dmesg.$run
@@ -93,22 +141,33 @@ for run in c rs; do
 	{ tally < /tmp/dmesg.$run; cat /tmp/flush.$run; } > /tmp/tally.$run
 done
 
-grep '^P ' /tmp/fuzz.c > /tmp/hashes.c
-grep '^P ' /tmp/fuzz.rs > /tmp/hashes.rs
-# The first program whose hash differs (or that one driver did not finish).
-first=$(paste -d' ' /tmp/hashes.c /tmp/hashes.rs | awk '$3 != $6 { print $2; exit }')
-same=$(paste -d' ' /tmp/hashes.c /tmp/hashes.rs | awk '$2 == $5 && $3 == $6' | wc -l)
-if [ -s /tmp/hashes.c ] && [ -z "$first" ] && cmp -s /tmp/hashes.c /tmp/hashes.rs; then
-	ok "differential fuzz: $same of $PROGRAMS programs identical (seeds $SEED..$((SEED + PROGRAMS - 1)))"
-else
-	# Replayed with its calls printed on both drivers.
+# compare KIND WHAT: the result hashes of /tmp/fuzz.KIND{c,rs} program by program; the first
+# program that differs (or that one driver did not finish) is replayed with its calls printed
+# on both drivers (REPLAY: the fuzzer's arguments for it, with FIRST for that program).
+compare() {
+	grep '^P ' /tmp/fuzz."$1"c > /tmp/hashes.c
+	grep '^P ' /tmp/fuzz."$1"rs > /tmp/hashes.rs
+	first=$(paste -d' ' /tmp/hashes.c /tmp/hashes.rs | awk '$3 != $6 { print $2; exit }')
+	same=$(paste -d' ' /tmp/hashes.c /tmp/hashes.rs | awk '$2 == $5 && $3 == $6' | wc -l)
+	total=$(wc -l < /tmp/hashes.c)
+	if [ -s /tmp/hashes.c ] && [ -z "$first" ] && cmp -s /tmp/hashes.c /tmp/hashes.rs; then
+		ok "differential fuzz: $same of $total programs identical ($2)"
+		return
+	fi
 	for run in c rs; do
-		up $run && fuzz "replay.$run" -v "${first:-$SEED}" 1 "$CALLS"
+		if [ "$1" = corpus. ]; then
+			grep "^${first:-none} " $CORPUS > /tmp/one.prog
+			up $run && fuzz "replay.$run" -v -p /tmp/one.prog
+		else
+			up $run && fuzz "replay.$run" -v "${first:-$SEED}" 1 "$CALLS"
+		fi
 		down
 	done
 	diff /tmp/fuzz.replay.c /tmp/fuzz.replay.rs | head -n 40 | sed 's/^/# /'
-	bad "differential fuzz: $same of $PROGRAMS programs identical, first differing seed ${first:-none}"
-fi
+	bad "differential fuzz: $same of $total programs identical ($2), first differing ${first:-none}"
+}
+compare "" "seeds $SEED..$((SEED + PROGRAMS - 1))"
+[ "$(corpus_size)" -gt 0 ] && compare corpus. "the corpus"
 
 sed 's/^#* */# C: /' /tmp/tally.c
 grep -v '^#' /tmp/tally.c > /tmp/tally.c.cmp

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KCOV for the fuzzer: the kernel code that this thread's calls reach (KCOV_TRACE_PC), kept
+ * where it lies in the modules under test, as program counters (one per instrumented edge)
+ * and as functions, both found from /proc/kallsyms. Rust code is instrumented too
+ * (scripts/Makefile.kcov: -Cpasses=sancov-module). Without CONFIG_KCOV (no
+ * /sys/kernel/debug/kcov) it is off and reports nothing.
+ */
+#ifndef VFIO_KCOV_H
+#define VFIO_KCOV_H
+
+#include <linux/kcov.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#define KC_WORDS (1UL << 20)		/* PCs one collection holds: ops collect after each op */
+#define KC_SEEN (1UL << 18)		/* the set of PCs reached in the modules under test */
+#define KC_MODS 4
+
+/* A text symbol; mod: index in kc.mod, -1 for other code (then no name kept). */
+struct kc_sym { unsigned long addr; int mod; char *name; };
+
+static struct {
+	int fd, nmods;
+	unsigned long *area, lo, hi;	/* lo..hi: the modules' functions, a first filter */
+	struct kc_sym *sym;
+	unsigned char *hit;
+	unsigned long nsym, *seen, pcs[KC_MODS];
+	const char *mod[KC_MODS];
+	unsigned long fns[KC_MODS], fns_hit[KC_MODS];
+} kc = { .fd = -1 };
+
+static int kc_cmp(const void *a, const void *b)
+{
+	const struct kc_sym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* kc_open MODULES...: on, if the kernel has KCOV and kallsyms shows the modules' addresses. */
+static inline int kc_open(int nmods, const char *const *mods)
+{
+	char line[512], nm[256], md[64], type;
+	unsigned long addr, cap = 0;
+	FILE *f;
+
+	kc.fd = open("/sys/kernel/debug/kcov", O_RDWR);
+	if (kc.fd < 0)
+		return -1;
+	if (ioctl(kc.fd, KCOV_INIT_TRACE, KC_WORDS))
+		goto off;
+	kc.area = mmap(NULL, KC_WORDS * sizeof(unsigned long), PROT_READ | PROT_WRITE, MAP_SHARED,
+		       kc.fd, 0);
+	if (kc.area == MAP_FAILED || ioctl(kc.fd, KCOV_ENABLE, KCOV_TRACE_PC))
+		goto off;
+	kc.nmods = nmods < KC_MODS ? nmods : KC_MODS;
+	for (int m = 0; m < kc.nmods; m++)
+		kc.mod[m] = mods[m];
+	f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		goto off;
+	kc.lo = ~0UL;
+	while (fgets(line, sizeof(line), f)) {
+		int n = sscanf(line, "%lx %c %255s [%63[^]]]", &addr, &type, nm, md), m = -1;
+
+		if (n < 3 || (type != 't' && type != 'T') || !addr)
+			continue;
+		/* The padding before a function (call depth tracking, CFI) is not one. */
+		if (!strncmp(nm, "__pfx_", 6) || !strncmp(nm, "__cfi_", 6))
+			continue;
+		for (int i = 0; n == 4 && i < kc.nmods; i++)
+			if (!strcmp(md, kc.mod[i]))
+				m = i;
+		if (kc.nsym == cap) {
+			cap = cap ? 2 * cap : 65536;
+			kc.sym = realloc(kc.sym, cap * sizeof(*kc.sym));
+			if (!kc.sym)
+				exit(2);
+		}
+		kc.sym[kc.nsym].addr = addr;
+		kc.sym[kc.nsym].mod = m;
+		kc.sym[kc.nsym].name = m < 0 ? NULL : strdup(nm);
+		kc.nsym++;
+	}
+	fclose(f);
+	qsort(kc.sym, kc.nsym, sizeof(*kc.sym), kc_cmp);
+	for (unsigned long i = 0; i < kc.nsym; i++) {
+		int m = kc.sym[i].mod;
+
+		if (m < 0)
+			continue;
+		kc.fns[m]++;
+		if (kc.sym[i].addr < kc.lo)
+			kc.lo = kc.sym[i].addr;
+		kc.hi = i + 1 < kc.nsym ? kc.sym[i + 1].addr : ~0UL;
+	}
+	kc.hit = calloc(kc.nsym, 1);
+	kc.seen = calloc(KC_SEEN, sizeof(*kc.seen));
+	if (!kc.hit || !kc.seen || kc.lo == ~0UL)
+		goto off;
+	__atomic_store_n(&kc.area[0], 0, __ATOMIC_RELAXED);
+	return 0;
+off:
+	close(kc.fd);
+	kc.fd = -1;
+	return -1;
+}
+
+static inline int kc_on(void)
+{
+	return kc.fd >= 0;
+}
+
+/* The function (index in kc.sym) that holds PC, or -1. */
+static inline long kc_sym_of(unsigned long pc)
+{
+	unsigned long a = 0, b = kc.nsym;
+
+	while (b - a > 1) {
+		unsigned long m = (a + b) / 2;
+
+		if (kc.sym[m].addr <= pc)
+			a = m;
+		else
+			b = m;
+	}
+	return kc.nsym && kc.sym[a].addr <= pc ? (long)a : -1;
+}
+
+/* kc_collect: the PCs reached since the last collection; returns how many are new in the
+ * modules under test. */
+static inline unsigned long kc_collect(void)
+{
+	unsigned long n, fresh = 0;
+
+	if (!kc_on())
+		return 0;
+	n = __atomic_load_n(&kc.area[0], __ATOMIC_RELAXED);
+	if (n >= KC_WORDS)
+		n = KC_WORDS - 1;
+	for (unsigned long i = 1; i <= n; i++) {
+		unsigned long pc = kc.area[i], h;
+		long s;
+
+		if (pc < kc.lo || pc >= kc.hi)
+			continue;
+		for (h = (pc * 0x9e3779b97f4a7c15UL) >> 46; kc.seen[h] && kc.seen[h] != pc;)
+			h = (h + 1) & (KC_SEEN - 1);
+		if (kc.seen[h])
+			continue;
+		s = kc_sym_of(pc);
+		if (s < 0 || kc.sym[s].mod < 0)
+			continue;
+		kc.seen[h] = pc;
+		kc.pcs[kc.sym[s].mod]++;
+		if (!kc.hit[s]) {
+			kc.hit[s] = 1;
+			kc.fns_hit[kc.sym[s].mod]++;
+		}
+		fresh++;
+	}
+	__atomic_store_n(&kc.area[0], 0, __ATOMIC_RELAXED);
+	return fresh;
+}
+
+/* kc_summary OUT: one line per module, "MODULE functions=R/T pcs=N". */
+static inline void kc_summary(FILE *out, const char *prefix)
+{
+	for (int m = 0; m < kc.nmods; m++)
+		fprintf(out, "%s%s functions=%lu/%lu pcs=%lu\n", prefix, kc.mod[m], kc.fns_hit[m],
+			kc.fns[m], kc.pcs[m]);
+}
+
+/* kc_functions OUT: every function of the modules, "fn MODULE reached|unreached NAME". */
+static inline void kc_functions(FILE *out)
+{
+	for (unsigned long i = 0; i < kc.nsym; i++)
+		if (kc.sym[i].mod >= 0)
+			fprintf(out, "fn %s %s %s\n", kc.mod[kc.sym[i].mod],
+				kc.hit[i] ? "reached" : "unreached", kc.sym[i].name);
+}
+
+#endif
