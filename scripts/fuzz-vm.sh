@@ -28,15 +28,14 @@ rc=${PIPESTATUS[0]}
 sed -n 's/^CORPUS //p' "$CACHE/logs/difffuzz-long.log" | tr -d '\r' >> "$corpus"
 sed -n 's/^DISTILLED //p' "$CACHE/logs/difffuzz-long.log" | tr -d '\r' > "$corpus.distilled"
 echo "fuzz-vm: corpus $(grep -c '^[0-9a-f]' "$corpus") programs ($corpus), distilled $(grep -c . "$corpus.distilled") ($corpus.distilled)"
-# The guided run's coverage against what the modules hold: KCOV's sites (the calls of
-# __sanitizer_cov_trace_pc, one per edge) in the Rust module and in vfio-pci-core.ko; the guest
-# counts the sites reached ("pcs").
+# The guided run's coverage against what the modules hold (scripts/fuzz-coverage.py): the live
+# functions of the Rust module and of vfio-pci-core.ko, and the KCOV sites (one per edge) in them.
 if [ "${FUZZ_GUIDED:-0}" -gt 0 ]; then
 	kout=$(cat "$(kernel_record "$variant")")
-	for ko in "$(module_of "$variant")" "$(find "$kout/modinst" -name vfio-pci-core.ko | head -n1)"; do
-		echo "fuzz-vm: $(basename "$ko"): $(objdump -dr "$ko" | grep -c 'R_X86_64_PLT32[[:space:]]*__sanitizer_cov_trace_pc') KCOV sites"
-	done
 	grep -a '^# cov ' "$CACHE/logs/difffuzz-long.log" | tail -n 2 | sed 's/^# /fuzz-vm: /'
+	python3 "$here/fuzz-coverage.py" "$(module_of "$variant")" vfio_pci "$CACHE/logs/difffuzz-long.log"
+	python3 "$here/fuzz-coverage.py" "$(find "$kout/modinst" -name vfio-pci-core.ko | head -n1)" \
+		vfio_pci_core "$CACHE/logs/difffuzz-long.log" | grep -v 'not reached'
 fi
 echo "fuzz-vm: $(( $(date +%s) - t_start ))s (log: $CACHE/logs/difffuzz-long.log)"
 exit "$rc"

@@ -27,7 +27,7 @@ static struct {
 	int fd, nmods;
 	unsigned long *area, lo, hi;	/* lo..hi: the modules' functions, a first filter */
 	struct kc_sym *sym;
-	unsigned char *hit;
+	unsigned int *hit;		/* per symbol: the PCs reached in it */
 	unsigned long nsym, *seen, pcs[KC_MODS];
 	const char *mod[KC_MODS];
 	unsigned long fns[KC_MODS], fns_hit[KC_MODS];
@@ -43,7 +43,7 @@ static int kc_cmp(const void *a, const void *b)
 /* kc_open MODULES...: on, if the kernel has KCOV and kallsyms shows the modules' addresses. */
 static inline int kc_open(int nmods, const char *const *mods)
 {
-	char line[512], nm[256], md[64], type;
+	char line[1024], nm[512], md[64], type;
 	unsigned long addr, cap = 0;
 	FILE *f;
 
@@ -64,7 +64,8 @@ static inline int kc_open(int nmods, const char *const *mods)
 		goto off;
 	kc.lo = ~0UL;
 	while (fgets(line, sizeof(line), f)) {
-		int n = sscanf(line, "%lx %c %255s [%63[^]]]", &addr, &type, nm, md), m = -1;
+		/* Names up to KSYM_NAME_LEN (512): Rust's are long. */
+		int n = sscanf(line, "%lx %c %511s [%63[^]]]", &addr, &type, nm, md), m = -1;
 
 		if (n < 3 || (type != 't' && type != 'T') || !addr)
 			continue;
@@ -97,7 +98,7 @@ static inline int kc_open(int nmods, const char *const *mods)
 			kc.lo = kc.sym[i].addr;
 		kc.hi = i + 1 < kc.nsym ? kc.sym[i + 1].addr : ~0UL;
 	}
-	kc.hit = calloc(kc.nsym, 1);
+	kc.hit = calloc(kc.nsym, sizeof(*kc.hit));
 	kc.seen = calloc(KC_SEEN, sizeof(*kc.seen));
 	if (!kc.hit || !kc.seen || kc.lo == ~0UL)
 		goto off;
@@ -156,10 +157,8 @@ static inline unsigned long kc_collect(void)
 			continue;
 		kc.seen[h] = pc;
 		kc.pcs[kc.sym[s].mod]++;
-		if (!kc.hit[s]) {
-			kc.hit[s] = 1;
+		if (!kc.hit[s]++)
 			kc.fns_hit[kc.sym[s].mod]++;
-		}
 		fresh++;
 	}
 	__atomic_store_n(&kc.area[0], 0, __ATOMIC_RELAXED);
@@ -174,13 +173,13 @@ static inline void kc_summary(FILE *out, const char *prefix)
 			kc.fns[m], kc.pcs[m]);
 }
 
-/* kc_functions OUT: every function of the modules, "fn MODULE reached|unreached NAME". */
+/* kc_functions OUT: every function of the modules, "fn MODULE reached|unreached NAME PCS". */
 static inline void kc_functions(FILE *out)
 {
 	for (unsigned long i = 0; i < kc.nsym; i++)
 		if (kc.sym[i].mod >= 0)
-			fprintf(out, "fn %s %s %s\n", kc.mod[kc.sym[i].mod],
-				kc.hit[i] ? "reached" : "unreached", kc.sym[i].name);
+			fprintf(out, "fn %s %s %s %u\n", kc.mod[kc.sym[i].mod],
+				kc.hit[i] ? "reached" : "unreached", kc.sym[i].name, kc.hit[i]);
 }
 
 #endif
