@@ -5,7 +5,8 @@
  * Usage:
  *   vfio_diff_fuzz [-v | -r] FIRST COUNT CALLS PF VF0 VF1 PLAIN
  *       programs FIRST..FIRST+COUNT-1 (each its own seed), CALLS calls each. Prints one line
- *       per program, "P SEED HASH", a hash of every call's result; -v prints the calls too.
+ *       per program, "P SEED HASH", a hash of every call's result; -v prints the calls too,
+ *       and the program's words ("words seedN WORD...", a corpus line).
  *       Ends with "fuzz: programs=N calls=M" and the calls and seconds per operation.
  *       -r: with racers, threads that change from sysfs what the programs work on while they
  *       run (the PF's sriov_numvfs 0 and 2, the plain NIC and VF1 unbound and bound again,
@@ -673,11 +674,22 @@ static void program(unsigned long seed, unsigned int calls)
 {
 	unsigned long long s = seed * 0x9e3779b97f4a7c15ULL + 1;
 	unsigned long fresh = 0;
+	struct prog words = { .n = 0 };
 
 	program_start();
-	for (unsigned int c = 0; c < calls;)
-		c += run_op(next_word(&s), &fresh);
+	for (unsigned int c = 0; c < calls;) {
+		unsigned long long w = next_word(&s);
+
+		if (words.n < MAXWORDS)
+			words.w[words.n++] = w;
+		c += run_op(w, &fresh);
+	}
 	program_end();
+	/* -v: its words too, as a corpus line (a differing program is minimised from it). */
+	if (verbose) {
+		snprintf(words.name, sizeof(words.name), "seed%lu", seed);
+		prog_print("words ", &words);
+	}
 }
 
 /* Runs P; returns the PCs it reached that no program had reached. */

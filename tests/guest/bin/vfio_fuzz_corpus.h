@@ -15,7 +15,7 @@
 /* A word seeds the generator its operation draws its choices from, so a word means the same
  * operation in any program (mutations keep their meaning); its results follow from the
  * resources the program holds then. */
-#define MAXWORDS 64
+#define MAXWORDS 128	/* a seeded program of 200 calls has about 30 */
 struct prog { char name[20]; unsigned int n; unsigned long long w[MAXWORDS]; };
 
 static unsigned long long next_word(unsigned long long *s)
@@ -44,7 +44,7 @@ static void corpus_add(const struct prog *p)
 static int corpus_load(const char *path)
 {
 	FILE *f = fopen(path, "r");
-	char line[64 * 20 + 64];
+	char line[MAXWORDS * 20 + 64];
 
 	if (!f)
 		return -1;
@@ -96,7 +96,7 @@ static unsigned int grnd(unsigned int n)
 static void mutate(struct prog *c)
 {
 	if (!ncorpus || !grnd(8)) {
-		c->n = 1 + grnd(MAXWORDS / 2);
+		c->n = 1 + grnd(32);
 		for (unsigned int i = 0; i < c->n; i++)
 			c->w[i] = next_word(&guide_rng);
 		return;

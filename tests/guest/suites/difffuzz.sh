@@ -141,9 +141,31 @@ for run in c rs; do
 	{ tally < /tmp/dmesg.$run; cat /tmp/flush.$run; } > /tmp/tally.$run
 done
 
+# differs FILE: the program of FILE (a corpus line) gives C and Rust different results.
+differs() {
+	for run in c rs; do
+		up $run && fuzz try.$run -p "$1"
+		down
+	done
+	[ "$(grep '^P ' /tmp/fuzz.try.c)" != "$(grep '^P ' /tmp/fuzz.try.rs)" ]
+}
+# minimise FILE: the program of FILE made shorter, one word left out at a time while C and
+# Rust still differ (each try a load and bind of both drivers: at most 64 tries); printed as
+# "MINIMISED NAME WORD..." for the host to keep (scripts/fuzz-vm.sh), and left in FILE.
+minimise() {
+	i=2 tries=0
+	while [ "$i" -le "$(awk '{ print NF }' "$1")" ] && [ $tries -lt 64 ]; do
+		awk -v i="$i" '{ $i = ""; print }' "$1" | tr -s ' ' > /tmp/try.prog
+		tries=$((tries + 1))
+		if differs /tmp/try.prog; then cp /tmp/try.prog "$1"; else i=$((i + 1)); fi
+	done
+	sed 's/^/MINIMISED /' "$1"
+	echo "# minimised in $tries tries to $(($(awk '{ print NF }' "$1") - 1)) operations"
+}
+
 # compare KIND WHAT: the result hashes of /tmp/fuzz.KIND{c,rs} program by program; the first
-# program that differs (or that one driver did not finish) is replayed with its calls printed
-# on both drivers (REPLAY: the fuzzer's arguments for it, with FIRST for that program).
+# program that differs (or that one driver did not finish) is minimised and replayed with its
+# calls printed on both drivers.
 compare() {
 	grep '^P ' /tmp/fuzz."$1"c > /tmp/hashes.c
 	grep '^P ' /tmp/fuzz."$1"rs > /tmp/hashes.rs
@@ -154,13 +176,16 @@ compare() {
 		ok "differential fuzz: $same of $total programs identical ($2)"
 		return
 	fi
+	if [ "$1" = corpus. ]; then
+		grep "^${first:-none} " $CORPUS > /tmp/one.prog
+	else
+		up c && fuzz words -v "${first:-$SEED}" 1 "$CALLS"
+		down
+		sed -n 's/^words //p' /tmp/fuzz.words > /tmp/one.prog
+	fi
+	[ -s /tmp/one.prog ] && minimise /tmp/one.prog
 	for run in c rs; do
-		if [ "$1" = corpus. ]; then
-			grep "^${first:-none} " $CORPUS > /tmp/one.prog
-			up $run && fuzz "replay.$run" -v -p /tmp/one.prog
-		else
-			up $run && fuzz "replay.$run" -v "${first:-$SEED}" 1 "$CALLS"
-		fi
+		up $run && fuzz "replay.$run" -v -p /tmp/one.prog
 		down
 	done
 	diff /tmp/fuzz.replay.c /tmp/fuzz.replay.rs | head -n 40 | sed 's/^/# /'
