@@ -189,7 +189,8 @@ compare() {
 		down
 	done
 	diff /tmp/fuzz.replay.c /tmp/fuzz.replay.rs | head -n 40 | sed 's/^/# /'
-	bad "differential fuzz: $same of $total programs identical ($2), first differing ${first:-none}"
+	what=seed; [ "$1" = corpus. ] && what=program
+	bad "differential fuzz: $same of $total programs identical ($2), first differing $what ${first:-none}"
 }
 compare "" "seeds $SEED..$((SEED + PROGRAMS - 1))"
 [ "$(corpus_size)" -gt 0 ] && compare corpus. "the corpus"
