@@ -6,10 +6,11 @@ Usage: fuzz-coverage.py MODULE.ko NAME LOG
 
 LOG holds the guest's "# fn NAME reached|unreached SYMBOL PCS" lines (tests/guest/bin/vfio_kcov.h):
 the KCOV sites (calls of __sanitizer_cov_trace_pc, one per edge) reached in each function.
-A function counts as live when code or data elsewhere in the module refers to it (a call, an
-ops table, the module's init and exit): Rust keeps an out-of-line copy of every public
-function although its calls were inlined, and bindgen's Default impls are never called, so
-kallsyms lists many functions that no run can reach. Prints the share of live functions and
+In a Rust module a function counts as live when code or data elsewhere in the module refers
+to it (a call, an ops table, the module's init and exit) or the run reached it: Rust keeps an
+out-of-line copy of every public function although its calls were inlined, and bindgen's
+Default impls are never called, so kallsyms lists many functions that no run can reach. In a
+C module every function counts (the compiler drops static functions nobody calls). Prints the share of live functions and
 of the KCOV sites in them that the run reached, and the live functions it did not reach.
 """
 import re
@@ -96,6 +97,11 @@ def main(ko, module, log):
         print(f"fuzz-coverage: no coverage of {module} in {log}")
         return 1
     names = [fn[3] for fn in funcs if fn[3] in reached]
+    # C drops the static functions nobody calls, and its calls within one section carry no
+    # relocation: there, every function counts. A function the run reached is live anyway.
+    if not any(n.startswith("_R") for n in names):
+        live.update(names)
+    live.update(n for n in names if reached[n])
     live_names = [n for n in names if n in live]
     hit = [n for n in live_names if reached[n]]
     live_sites = sum(sites.get(n, 0) for n in live_names)
