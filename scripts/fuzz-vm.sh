@@ -26,13 +26,15 @@ RIG_VARIANT=$variant RIG_TAG=long RIG_REF="corpus=$corpus" \
 rc=${PIPESTATUS[0]}
 # The programs the guided run kept, added to the cache's corpus.
 sed -n 's/^CORPUS //p' "$CACHE/logs/difffuzz-long.log" | tr -d '\r' >> "$corpus"
-sed -n 's/^DISTILLED //p' "$CACHE/logs/difffuzz-long.log" | tr -d '\r' > "$corpus.distilled"
+if [ "${FUZZ_GUIDED:-0}" -gt 0 ]; then
+	sed -n 's/^DISTILLED //p' "$CACHE/logs/difffuzz-long.log" | tr -d '\r' > "$corpus.distilled"
+fi
 # A difference, minimised: a regression program for the seed corpus once it is understood.
 if grep -aq '^MINIMISED ' "$CACHE/logs/difffuzz-long.log"; then
 	sed -n 's/^MINIMISED //p' "$CACHE/logs/difffuzz-long.log" | tr -d '\r' >> "$CACHE/fuzz-findings.txt"
 	echo "fuzz-vm: a difference, minimised, added to $CACHE/fuzz-findings.txt"
 fi
-echo "fuzz-vm: corpus $(grep -c '^[0-9a-f]' "$corpus") programs ($corpus), distilled $(grep -c . "$corpus.distilled") ($corpus.distilled)"
+echo "fuzz-vm: corpus $(grep -c '^[0-9a-f]' "$corpus") programs ($corpus)"
 # The guided run's coverage against what the modules hold (scripts/fuzz-coverage.py): the live
 # functions of the Rust module and of vfio-pci-core.ko, and the KCOV sites (one per edge) in them.
 if [ "${FUZZ_GUIDED:-0}" -gt 0 ]; then
