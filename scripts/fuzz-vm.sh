@@ -18,20 +18,22 @@ here=$(cd "$(dirname "$0")" && pwd)
 t_start=$(date +%s)
 variant=${RIG_VARIANT:-debug}
 "$here/rig.sh" "$variant" || exit 1
-corpus=$CACHE/fuzz-corpus.txt
+corpus=$CACHE/fuzz-corpus.txt log=$CACHE/logs/difffuzz-long.log
 [ -s "$corpus" ] || cp "$TOP/tests/guest/fuzz-corpus.txt" "$corpus"
 RIG_VARIANT=$variant RIG_TAG=long RIG_REF="corpus=$corpus" \
 	RIG_APPEND="rig.seed=${FUZZ_SEED:-1} rig.programs=${FUZZ_PROGRAMS:-5000} rig.calls=${FUZZ_CALLS:-200} rig.racers=${FUZZ_RACERS:-0} rig.guided=${FUZZ_GUIDED:-0}" \
 	"$here/run-vm.sh" difffuzz "${FUZZ_TIMEOUT:-28800}" | grep --line-buffered -E '^(ok|not ok|#|run-vm)' | grep --line-buffered -v '^# fn '
 rc=${PIPESTATUS[0]}
+# lines TAG: the programs the guest printed as "TAG NAME WORD...", as corpus lines.
+lines() { sed -n "s/^$1 //p" "$log" | tr -d '\r'; }
 # The programs the guided run kept, added to the cache's corpus.
-sed -n 's/^CORPUS //p' "$CACHE/logs/difffuzz-long.log" | tr -d '\r' >> "$corpus"
+lines CORPUS >> "$corpus"
 if [ "${FUZZ_GUIDED:-0}" -gt 0 ]; then
-	sed -n 's/^DISTILLED //p' "$CACHE/logs/difffuzz-long.log" | tr -d '\r' > "$corpus.distilled"
+	lines DISTILLED > "$corpus.distilled"
 fi
 # A difference, minimised: a regression program for the seed corpus once it is understood.
-if grep -aq '^MINIMISED ' "$CACHE/logs/difffuzz-long.log"; then
-	sed -n 's/^MINIMISED //p' "$CACHE/logs/difffuzz-long.log" | tr -d '\r' >> "$CACHE/fuzz-findings.txt"
+if grep -aq '^MINIMISED ' "$log"; then
+	lines MINIMISED >> "$CACHE/fuzz-findings.txt"
 	echo "fuzz-vm: a difference, minimised, added to $CACHE/fuzz-findings.txt"
 fi
 echo "fuzz-vm: corpus $(grep -c '^[0-9a-f]' "$corpus") programs ($corpus)"
@@ -39,10 +41,10 @@ echo "fuzz-vm: corpus $(grep -c '^[0-9a-f]' "$corpus") programs ($corpus)"
 # functions of the Rust module and of vfio-pci-core.ko, and the KCOV sites (one per edge) in them.
 if [ "${FUZZ_GUIDED:-0}" -gt 0 ]; then
 	kout=$(cat "$(kernel_record "$variant")")
-	grep -a '^# cov ' "$CACHE/logs/difffuzz-long.log" | tail -n 2 | sed 's/^# /fuzz-vm: /'
-	python3 "$here/fuzz-coverage.py" "$(module_of "$variant")" vfio_pci "$CACHE/logs/difffuzz-long.log"
+	grep -a '^# cov ' "$log" | tail -n 2 | sed 's/^# /fuzz-vm: /'
+	python3 "$here/fuzz-coverage.py" "$(module_of "$variant")" vfio_pci "$log"
 	python3 "$here/fuzz-coverage.py" "$(find "$kout/modinst" -name vfio-pci-core.ko | head -n1)" \
-		vfio_pci_core "$CACHE/logs/difffuzz-long.log" | grep -v 'not reached'
+		vfio_pci_core "$log" | grep -v 'not reached'
 fi
-echo "fuzz-vm: $(( $(date +%s) - t_start ))s (log: $CACHE/logs/difffuzz-long.log)"
+echo "fuzz-vm: $(( $(date +%s) - t_start ))s (log: $log)"
 exit "$rc"
