@@ -5,7 +5,9 @@
 Usage: fuzz-coverage.py MODULE.ko NAME LOG
 
 LOG holds the guest's "# fn NAME reached|unreached SYMBOL PCS" lines (tests/guest/bin/vfio_kcov.h):
-the KCOV sites (calls of __sanitizer_cov_trace_pc, one per edge) reached in each function.
+the KCOV sites (calls of __sanitizer_cov_trace_pc, one per edge) reached in each function; and
+"# initpc NAME OFFSET" lines, the sites reached in the init code of a module the fuzzer
+reloaded (offsets in its .init.text, which kallsyms does not list once the module is loaded).
 In a Rust module a function counts as live when code or data elsewhere in the module refers
 to it (a call, an ops table, the module's init and exit) or the run reached it: Rust keeps an
 out-of-line copy of every public function although its calls were inlined, and bindgen's
@@ -93,6 +95,17 @@ def main(ko, module, log):
         f = line.split()
         if len(f) >= 5 and f[:2] == ["#", "fn"] and f[2] == module:
             reached[f[4]] = int(f[5]) if len(f) > 5 and f[3] == "reached" else 0
+    # The init code of a reloaded module: offsets in its .init.text, named here (kallsyms
+    # never listed them: that code is freed once the module is loaded).
+    for line in open(log, errors="replace"):
+        f = line.split()
+        if len(f) == 4 and f[:2] == ["#", "initpc"] and f[2] == module:
+            fn = func_at(".init.text", int(f[3], 16))
+            if fn:
+                reached[fn[3]] = reached.get(fn[3], 0) + 1
+    for fn in funcs:  # the unreached init functions too, as kallsyms lists the rest
+        if fn[0] == ".init.text" and fn[3] in live:
+            reached.setdefault(fn[3], 0)
     if not reached:
         print(f"fuzz-coverage: no coverage of {module} in {log}")
         return 1

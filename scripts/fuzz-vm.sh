@@ -22,7 +22,7 @@ corpus=$CACHE/fuzz-corpus.txt log=$CACHE/logs/difffuzz-long.log
 [ -s "$corpus" ] || cp "$TOP/tests/guest/fuzz-corpus.txt" "$corpus"
 RIG_VARIANT=$variant RIG_TAG=long RIG_REF="corpus=$corpus" \
 	RIG_APPEND="rig.seed=${FUZZ_SEED:-1} rig.programs=${FUZZ_PROGRAMS:-5000} rig.calls=${FUZZ_CALLS:-200} rig.racers=${FUZZ_RACERS:-0} rig.guided=${FUZZ_GUIDED:-0}" \
-	"$here/run-vm.sh" difffuzz "${FUZZ_TIMEOUT:-28800}" | grep --line-buffered -E '^(ok|not ok|#|run-vm)' | grep --line-buffered -v '^# fn '
+	"$here/run-vm.sh" difffuzz "${FUZZ_TIMEOUT:-28800}" | grep --line-buffered -E '^(ok|not ok|#|run-vm)' | grep --line-buffered -Ev '^# (fn|initpc) '
 rc=${PIPESTATUS[0]}
 # lines TAG: the programs the guest printed as "TAG NAME WORD...", as corpus lines.
 lines() { sed -n "s/^$1 //p" "$log" | tr -d '\r'; }

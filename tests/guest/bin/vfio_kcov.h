@@ -19,6 +19,8 @@
 #define KC_WORDS (1UL << 20)		/* PCs one collection holds: ops collect after each op */
 #define KC_SEEN (1UL << 18)		/* the set of PCs reached in the modules under test */
 #define KC_MODS 4
+#define KC_INIT 4096		/* init PCs kept per module (its init code is small) */
+#define KC_INIT_SIZE 0x10000	/* the most init code a module under test has */
 
 /* A text symbol; mod: index in kc.mod, -1 for other code (then no name kept). */
 struct kc_sym { unsigned long addr; int mod; char *name; };
@@ -31,7 +33,31 @@ static struct {
 	unsigned long nsym, *seen, pcs[KC_MODS];
 	const char *mod[KC_MODS];
 	unsigned long fns[KC_MODS], fns_hit[KC_MODS];
+	/* A module reloaded (kc_rebase) may lie elsewhere: its functions' range when kallsyms
+	 * was read, its .text then, and how far it moved. Its init code, freed after the load
+	 * and never in that kallsyms, is kept as offsets in its .init.text. */
+	unsigned long mlo[KC_MODS], mhi[KC_MODS], text[KC_MODS], moved[KC_MODS];
+	unsigned long init[KC_MODS], init_off[KC_MODS][KC_INIT];
+	unsigned int ninit[KC_MODS];
+	unsigned long init_new;		/* init PCs kept since the last collection */
 } kc = { .fd = -1 };
+
+/* A section's address in a loaded module (/sys/module/MOD/sections/SEC), or 0. */
+static inline unsigned long kc_section(const char *mod, const char *sec)
+{
+	char path[160];
+	unsigned long a = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/sections/%s", mod, sec);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lx", &a) != 1)
+		a = 0;
+	fclose(f);
+	return a;
+}
 
 static int kc_cmp(const void *a, const void *b)
 {
@@ -97,7 +123,12 @@ static inline int kc_open(int nmods, const char *const *mods)
 		if (kc.sym[i].addr < kc.lo)
 			kc.lo = kc.sym[i].addr;
 		kc.hi = i + 1 < kc.nsym ? kc.sym[i + 1].addr : ~0UL;
+		if (!kc.mlo[m] || kc.sym[i].addr < kc.mlo[m])
+			kc.mlo[m] = kc.sym[i].addr;
+		kc.mhi[m] = kc.hi;
 	}
+	for (int m = 0; m < kc.nmods; m++)
+		kc.text[m] = kc_section(kc.mod[m], ".text");
 	kc.hit = calloc(kc.nsym, sizeof(*kc.hit));
 	kc.seen = calloc(KC_SEEN, sizeof(*kc.seen));
 	if (!kc.hit || !kc.seen || kc.lo == ~0UL)
@@ -113,6 +144,41 @@ off:
 static inline int kc_on(void)
 {
 	return kc.fd >= 0;
+}
+
+/* kc_rebase MOD: MOD was loaded again; where its code lies now. */
+static inline void kc_rebase(const char *mod)
+{
+	for (int m = 0; kc_on() && m < kc.nmods; m++) {
+		if (strcmp(kc.mod[m], mod))
+			continue;
+		kc.moved[m] = kc_section(mod, ".text") - kc.text[m];
+		kc.init[m] = kc_section(mod, ".init.text");
+	}
+}
+
+/* PC as it was when kallsyms was read: a moved module's PCs shifted back; a PC of a
+ * reloaded module's init code kept (as its offset) and returned as 0. */
+static inline unsigned long kc_unmove(unsigned long pc)
+{
+	for (int m = 0; m < kc.nmods; m++) {
+		unsigned long off = pc - kc.init[m];
+
+		if (kc.moved[m] && pc - kc.moved[m] >= kc.mlo[m] && pc - kc.moved[m] < kc.mhi[m])
+			return pc - kc.moved[m];
+		if (kc.init[m] && off < KC_INIT_SIZE && (pc < kc.lo || pc >= kc.hi)) {
+			unsigned int i = 0;
+
+			while (i < kc.ninit[m] && kc.init_off[m][i] != off)
+				i++;
+			if (i == kc.ninit[m] && i < KC_INIT) {
+				kc.init_off[m][kc.ninit[m]++] = off;
+				kc.init_new++;
+			}
+			return 0;
+		}
+	}
+	return pc;
 }
 
 /* The function (index in kc.sym) that holds PC, or -1. */
@@ -143,7 +209,7 @@ static inline unsigned long kc_collect(void)
 	if (n >= KC_WORDS)
 		n = KC_WORDS - 1;
 	for (unsigned long i = 1; i <= n; i++) {
-		unsigned long pc = kc.area[i], h;
+		unsigned long pc = kc_unmove(kc.area[i]), h;
 		long s;
 
 		if (pc < kc.lo || pc >= kc.hi)
@@ -162,6 +228,8 @@ static inline unsigned long kc_collect(void)
 		fresh++;
 	}
 	__atomic_store_n(&kc.area[0], 0, __ATOMIC_RELAXED);
+	fresh += kc.init_new;
+	kc.init_new = 0;
 	return fresh;
 }
 
@@ -173,13 +241,18 @@ static inline void kc_summary(FILE *out, const char *prefix)
 			kc.fns[m], kc.pcs[m]);
 }
 
-/* kc_functions OUT: every function of the modules, "fn MODULE reached|unreached NAME PCS". */
+/* kc_functions OUT: every function of the modules, "fn MODULE reached|unreached NAME PCS",
+ * then the init code reached, "initpc MODULE OFFSET" (its offset in the module's .init.text,
+ * for scripts/fuzz-coverage.py to name). */
 static inline void kc_functions(FILE *out)
 {
 	for (unsigned long i = 0; i < kc.nsym; i++)
 		if (kc.sym[i].mod >= 0)
 			fprintf(out, "fn %s %s %s %u\n", kc.mod[kc.sym[i].mod],
 				kc.hit[i] ? "reached" : "unreached", kc.sym[i].name, kc.hit[i]);
+	for (int m = 0; m < kc.nmods; m++)
+		for (unsigned int i = 0; i < kc.ninit[m]; i++)
+			fprintf(out, "initpc %s %lx\n", kc.mod[m], kc.init_off[m][i]);
 }
 
 #endif

@@ -32,7 +32,10 @@ corpus_size() { grep -c '^[0-9a-f]' $CORPUS; }
 SPLAT='WARNING:|BUG:|Oops|KASAN:|UBSAN:|ODEBUG:|general protection fault|suspicious RCU usage|blocked for more than'
 
 # up RUN: the driver of RUN loaded, PF and PLAIN bound, two VFs (bound by the driver itself).
+# The fuzzer reloads the driver from its file (VFIO_FUZZ_MODULE) now and then.
 up() {
+	if [ "$1" = c ]; then VFIO_FUZZ_MODULE=$MODDIR/vfio-pci.ko; else VFIO_FUZZ_MODULE=/rs/vfio_pci.ko; fi
+	export VFIO_FUZZ_MODULE
 	if [ "$1" = c ]; then load_c_vfio_pci enable_sriov=1; else load_rs_vfio_pci enable_sriov=1; fi &&
 		bind_to $PF vfio-pci && bind_to $PLAIN vfio-pci &&
 		echo 2 > $D/$PF/sriov_numvfs && [ "$(driver_of "$(vf_of $PF 1)")" = vfio-pci ]
@@ -67,6 +70,8 @@ tally() {
 			for (i = 1; i < NF; i++) if ($(i + 1) == "callbacks") s += $i
 			next
 		}
+		# The ids= lines of the fuzzer'"'"'s reloads: the same for both drivers.
+		match($0, /vfio_pci: (add \[|invalid id string).*$/) { ids[substr($0, RSTART)]++; next }
 		match($0, /(VF token required to access device|Incorrect VF token provided for device|VF token incorrectly provided, (PF not bound to vfio-pci|not a PF or VF))$/) {
 			n = split(substr($0, 1, RSTART - 1), w, " "); dev = w[n]; sub(/:$/, "", dev)
 			kind = dev == pf ? "PF" : dev == plain ? "plain NIC" : "VF"
@@ -75,6 +80,7 @@ tally() {
 		}
 		END {
 			for (k in site) print "site " k
+			for (k in ids) print "ids " ids[k] " " k
 			print "refusals " lines + s
 			print "# " lines + 0 " lines, " s + 0 " suppressed"
 		}' | sort
@@ -99,7 +105,7 @@ if [ "$GUIDED" -gt 0 ]; then
 			> /tmp/fuzz.guided
 		rc=$?
 		grep '^CORPUS ' /tmp/fuzz.guided
-		grep '^fn ' /tmp/fuzz.guided | sed 's/^/# /'  # for scripts/fuzz-coverage.py
+		grep -E '^(fn|initpc) ' /tmp/fuzz.guided | sed 's/^/# /'  # for scripts/fuzz-coverage.py
 		new=$(grep -c '^CORPUS ' /tmp/fuzz.guided)
 		sed -n 's/^CORPUS //p' /tmp/fuzz.guided >> $CORPUS
 		echo "# guided: $GUIDED programs in $(( $(date +%s) - t0 )) s, $new new in the corpus"
@@ -199,10 +205,10 @@ sed 's/^#* */# C: /' /tmp/tally.c
 grep -v '^#' /tmp/tally.c > /tmp/tally.c.cmp
 grep -v '^#' /tmp/tally.rs > /tmp/tally.rs.cmp
 if [ -s /tmp/tally.c.cmp ] && cmp -s /tmp/tally.c.cmp /tmp/tally.rs.cmp; then
-	ok "differential fuzz: the VF token lines: the same $(grep -c '^site ' /tmp/tally.c.cmp) call sites, $(sed -n 's/^refusals //p' /tmp/tally.c.cmp) refusals logged or suppressed"
+	ok "differential fuzz: the VF token lines: the same $(grep -c '^site ' /tmp/tally.c.cmp) call sites, $(sed -n 's/^refusals //p' /tmp/tally.c.cmp) refusals logged or suppressed; the reloads' $(grep -c '^ids ' /tmp/tally.c.cmp) ids= lines"
 else
 	diff /tmp/tally.c /tmp/tally.rs | sed 's/^/# /'
-	bad "differential fuzz: the VF token lines: the same call sites and refusals logged or suppressed"
+	bad "differential fuzz: the VF token lines: the same call sites and refusals logged or suppressed; the reloads' ids= lines"
 fi
 
 for run in c rs; do
