@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vfio_vf_token_test: the SR-IOV VF token of vfio-pci, with raw ioctls, on both ways of
+ * vfio_pci_vf_token_test: the SR-IOV VF token of vfio-pci, with raw ioctls, on both ways of
  * opening a device:
  *   group path  /dev/vfio/vfio container (VFIO_TYPE1v2_IOMMU) + /dev/vfio/N group +
  *               VFIO_GROUP_GET_DEVICE_FD "BDF" or "BDF vf_token=UUID";
@@ -13,7 +13,7 @@
  *   PLAIN    a device bound to vfio-pci that is neither a PF nor a VF
  *   HOST_VF  a VF bound to vfio-pci whose PF is bound to another driver (e.g. igb)
  * e.g.  PF=0000:01:00.0 VF0=0000:01:10.0 VF1=0000:01:10.2 PLAIN=0000:03:00.0 \
- *       HOST_VF=0000:02:10.0 vfio_vf_token_test
+ *       HOST_VF=0000:02:10.0 vfio_pci_vf_token_test
  * No other process may use these devices while the test runs.
  *
  * The expectations are those of the C vfio-pci of Linux 7.3: vfio_pci_core_match(),
@@ -1016,7 +1016,7 @@ TEST_F_TIMEOUT(ratelimit, per_call_site, TIMEOUT)
 
 	if (c->kmsg < 0)
 		SKIP(return, "/dev/kmsg is not readable");
-	vfio_rl_settle("vfio_vf_token_test");
+	vfio_rl_settle("vfio_pci_vf_token_test");
 	STEP(c, "ratelimit.pf.set_token", 0, try_open(c, c->pf, U1));
 	STEP(c, "ratelimit.vf0.open", 0, dev_open(c, c->vf0, U1, &vf0));
 	for (i = 1; i <= 10; i++) {
