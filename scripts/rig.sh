@@ -37,11 +37,23 @@ build_selftests() { "$here/build-selftests.sh" "$kout" >/dev/null; }
 phase selftests build_selftests
 build_tools() {
 	# Per variant, so that two variants built at once never mix or remove each other's.
-	local bin; bin=$(tools_of "$variant")
+	local bin c src=$CACHE/src/linux-source-$KVER lib libvfio=()
+	bin=$(tools_of "$variant")
 	rm -rf "$bin"; mkdir -p "$bin"
+	# A tool that includes <libvfio.h> is linked with the upstream vfio selftest library, as
+	# the selftests phase built it (lib/libvfio.mk), with the include paths of its Makefile.
+	lib=$kout/selftests-vfio/libvfio
+	mapfile -t libvfio < <(find "$lib" -name '*.o' | sort)
+	[ "${#libvfio[@]}" -gt 0 ] || { echo "rig: no libvfio objects in $lib" >&2; return 1; }
 	for c in "$TOP"/tests/guest/bin/*.c; do
+		local inc=() objs=()
+		if grep -q '^#include <libvfio.h>' "$c"; then
+			inc=(-I "$src/tools/include" -I "$src/tools/testing/selftests/vfio/lib/include")
+			objs=("${libvfio[@]}")
+		fi
 		gcc -Wall -Werror -O2 -static -pthread -isystem "$kout/hdr/include" \
-			-I "$CACHE/src/linux-source-$KVER/tools/testing/selftests" -o "$bin/$(basename "$c" .c)" "$c" -luuid
+			-I "$src/tools/testing/selftests" "${inc[@]}" -o "$bin/$(basename "$c" .c)" "$c" \
+			"${objs[@]}" -luuid
 	done
 }
 phase tools build_tools

@@ -21,12 +21,12 @@ MODDIR=/lib/modules/rig
 D=/sys/bus/pci/devices
 P=/sys/module/vfio_pci/parameters
 VFIO_PCI=/sys/bus/pci/drivers/vfio-pci
-# The suites' VF tokens, the same as tests/guest/bin/vfio_vf_token_test.c's U1..U3.
+# The suites' VF tokens, the same as tests/guest/bin/vfio_pci_vf_token_test.c's U1..U3.
 U1=52ac9bff-3a88-4fbd-901a-0d767c3b6c97
 U2=88594674-90a0-47a9-aea8-9d9b352ac08a
 U3=1c3b3d0e-7a2f-4b41-9f64-3e5a0c2d8b17
 # The four VF token log lines of C vfio_pci_core, which the Rust driver prints the same
-# (tests/guest/bin/vfio_vf_token_test.c has them too, as C strings).
+# (tests/guest/bin/vfio_pci_vf_token_test.c has them too, as C strings).
 LINE_REQUIRED="VF token required to access device"
 LINE_INCORRECT="Incorrect VF token provided for device"
 LINE_PF_NOT_BOUND="VF token incorrectly provided, PF not bound to vfio-pci"

@@ -1,11 +1,11 @@
 # shellcheck shell=dash
-# The VF token kselftest of this project (tests/guest/bin/vfio_vf_token_test.c) against the
-# C vfio-pci and then against the Rust driver, in one boot; then the two runs compared case
-# by case: the errno of every step and the kernel log line the step produced.
+# The VF token kselftest of this project (tests/guest/bin/vfio_pci_vf_token_test.c) against
+# the C vfio-pci and then against the Rust driver, in one boot; then the two runs compared
+# case by case: the errno of every step and the kernel log line the step produced.
 # shellcheck source=tests/guest/lib.sh
 . /tests/lib.sh
 check_rig
-T=/selftests/vfio_vf_token_test
+T=/selftests/vfio_pci_vf_token_test
 
 # rec RUN CASE RESULT: a result of the suite's own steps, kept with the test's REC lines.
 rec() { echo "REC $2 $3" >> /tmp/rec."$1"; }
@@ -54,7 +54,7 @@ teardown() {
 # /tmp/log.RUN.
 run_test() {
 	echo "# devices: PF=$PF VF0=$VF0 VF1=$VF1 PLAIN=$PLAIN HOST_VF=$HOST_VF"
-	kselftest "vfio_vf_token_test ($2)" 900 /tmp/out."$1" \
+	kselftest "vfio_pci_vf_token_test ($2)" 900 /tmp/out."$1" \
 		env PF=$PF VF0="$VF0" VF1="$VF1" PLAIN=$PLAIN HOST_VF="$HOST_VF" $T
 	grep '^REC ' /tmp/out."$1" >> /tmp/rec."$1"
 	grep '^LOG ' /tmp/out."$1" > /tmp/log."$1"

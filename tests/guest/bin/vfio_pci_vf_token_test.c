@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vfio_vf_token_test: the SR-IOV VF token of vfio-pci, with raw ioctls, on both ways of
- * opening a device:
- *   group path  /dev/vfio/vfio container (VFIO_TYPE1v2_IOMMU) + /dev/vfio/N group +
- *               VFIO_GROUP_GET_DEVICE_FD "BDF" or "BDF vf_token=UUID";
+ * vfio_pci_vf_token_test: the SR-IOV VF token of vfio-pci, on both ways of opening a device:
+ *   group path  a VFIO_TYPE1v2_IOMMU container + /dev/vfio/N group + VFIO_GROUP_GET_DEVICE_FD
+ *               "BDF" or "BDF vf_token=UUID";
  *   cdev path   /dev/vfio/devices/vfioX + /dev/iommu + VFIO_DEVICE_BIND_IOMMUFD, with
  *               VFIO_DEVICE_BIND_FLAG_TOKEN and token_uuid_ptr for a token.
+ * The vfio selftest library (libvfio) opens the containers, groups, cdevs and iommufds and
+ * makes the token calls it has; the test makes its own ioctls only where a step must see a
+ * refused call the library would assert on, or passes arguments the library does not build
+ * (malformed strings, bind and feature arguments).
  *
  * The devices come from the environment (every one is needed; the tests skip otherwise):
  *   PF       an SR-IOV PF bound to vfio-pci, with at least two VFs created through it
@@ -13,7 +16,7 @@
  *   PLAIN    a device bound to vfio-pci that is neither a PF nor a VF
  *   HOST_VF  a VF bound to vfio-pci whose PF is bound to another driver (e.g. igb)
  * e.g.  PF=0000:01:00.0 VF0=0000:01:10.0 VF1=0000:01:10.2 PLAIN=0000:03:00.0 \
- *       HOST_VF=0000:02:10.0 vfio_vf_token_test
+ *       HOST_VF=0000:02:10.0 vfio_pci_vf_token_test
  * No other process may use these devices while the test runs.
  *
  * The expectations are those of the C vfio-pci of Linux 7.3: vfio_pci_core_match(),
@@ -24,14 +27,15 @@
  * kernel logged a VF token line during the step (read from /dev/kmsg),
  *   LOG <case> <that log line>
  * so that two runs, e.g. against two drivers, can be compared case by case; a step also
- * fails if the log line is not the one C logs. C rate-limits these lines with
- * pci_info_ratelimited(), 10 per 5 s per call site: the tests before the "ratelimit"
- * fixture log at most 10 lines of each message, so that none is dropped, and the
+ * fails if the log line is not the one C logs. A step that must succeed and that the
+ * library makes (opening a group, setting the token with VFIO_DEVICE_FEATURE) ends its test
+ * through the library's assertion when it fails, without its REC line. C rate-limits the
+ * log lines with pci_info_ratelimited(), 10 per 5 s per call site: the tests before the
+ * "ratelimit" fixture log at most 10 lines of each message, so that none is dropped, and the
  * "ratelimit" fixture (last; it first waits for their windows to close, vfio_ratelimit.h)
  * checks the per-call-site limits.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -51,6 +55,8 @@
 #include <linux/vfio.h>
 #include <uuid/uuid.h>
 
+#include <libvfio.h>
+
 #include "kselftest_harness.h"
 #include "vfio_ratelimit.h"
 
@@ -66,14 +72,12 @@ struct ctx {
 	const char *path;		/* "group" or "cdev": the prefix of case names */
 	bool cdev;
 	const char *pf, *vf0, *vf1, *plain, *host_vf;
-	int container;			/* group path */
-	bool iommu_set;
-	struct {
+	struct iommu *iommu;		/* the container (group path) or the iommufd (cdev path) */
+	struct {			/* group path: each IOMMU group, set up once */
 		int nr;
-		int fd;
+		struct vfio_pci_device *dev;	/* its group_fd, added to the container */
 	} groups[8];
 	int ngroups;
-	int iommufd;			/* cdev path */
 	int kmsg;
 	char logline[256];		/* the first VF token line of the last step */
 	int nlogged;
@@ -168,113 +172,65 @@ static bool logged(struct ctx *c, const char *bdf, const char *msg)
 
 #define STEP(c, name, expect, call) STEP_LOG(c, name, expect, NULL, NULL, call)
 
-/* The group fd of BDF's IOMMU group, opened and added to the container once; or -errno. */
-static int group_of(struct ctx *c, const char *bdf)
+static void dev_close(int *fd)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t len;
-	int nr, fd, err, i;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0)
-		return -errno;
-	link[len] = 0;
-	nr = atoi(strrchr(link, '/') + 1);
+/*
+ * The library's device that holds BDF's IOMMU group on the group path: the group is opened
+ * and added to the container once (a group file opens only once at a time), and serves every
+ * device of the group.
+ */
+static struct vfio_pci_device *group_of(struct ctx *c, const char *bdf)
+{
+	struct vfio_pci_device *dev;
+	int nr = sysfs_iommu_group_get(bdf), i;
+
 	for (i = 0; i < c->ngroups; i++)
 		if (c->groups[i].nr == nr)
-			return c->groups[i].fd;
-	if (c->ngroups == ARRAY_SIZE(c->groups))
-		return -ENOSPC;
-	snprintf(path, sizeof(path), "/dev/vfio/%d", nr);
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, VFIO_GROUP_SET_CONTAINER, &c->container))
-		goto fail;
-	if (!c->iommu_set) {
-		if (ioctl(c->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-			goto fail;
-		c->iommu_set = true;
-	}
+			return c->groups[i].dev;
+	VFIO_ASSERT_LT(c->ngroups, (int)ARRAY_SIZE(c->groups));
+	dev = vfio_pci_device_alloc(bdf, c->iommu);
+	vfio_pci_group_setup(dev, bdf);
+	vfio_container_set_iommu(dev);
 	c->groups[c->ngroups].nr = nr;
-	c->groups[c->ngroups].fd = fd;
+	c->groups[c->ngroups].dev = dev;
 	c->ngroups++;
+	return dev;
+}
+
+/* A fresh fd of BDF's vfio cdev, not bound yet. */
+static int cdev_open(struct ctx *c, const char *bdf)
+{
+	struct vfio_pci_device *dev = vfio_pci_device_alloc(bdf, c->iommu);
+	int fd;
+
+	vfio_pci_cdev_open(dev, bdf);
+	fd = dev->fd;
+	vfio_pci_device_free(dev);
 	return fd;
-fail:
-	err = -errno;
-	close(fd);
-	return err;
-}
-
-/* VFIO_GROUP_GET_DEVICE_FD with STR on the group of BDF: 0 and *fd, or the errno. */
-static int group_open(struct ctx *c, const char *bdf, const char *str, int *fd)
-{
-	int group = group_of(c, bdf);
-
-	if (group < 0)
-		return -group;
-	*fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, str);
-	return *fd < 0 ? errno : 0;
-}
-
-/* VFIO_DEVICE_BIND_IOMMUFD with BIND on a fresh fd of BDF's cdev: 0 and *fd, or the errno. */
-static int cdev_bind(const char *bdf, struct vfio_device_bind_iommufd *bind, int *fd)
-{
-	char path[PATH_MAX];
-	struct dirent *e;
-	DIR *dir;
-	int err;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	dir = opendir(path);
-	if (!dir)
-		return errno;
-	path[0] = 0;
-	while ((e = readdir(dir)))
-		if (!strncmp(e->d_name, "vfio", 4)) {
-			snprintf(path, sizeof(path), "/dev/vfio/devices/%s", e->d_name);
-			break;
-		}
-	closedir(dir);
-	if (!path[0])
-		return ENOENT;
-	*fd = open(path, O_RDWR);
-	if (*fd < 0)
-		return errno;
-	if (!ioctl(*fd, VFIO_DEVICE_BIND_IOMMUFD, bind))
-		return 0;
-	err = errno;
-	close(*fd);
-	*fd = -1;
-	return err;
 }
 
 /* Opens BDF with TOKEN (a UUID string, or NULL for none): 0 and *fd, or the errno. */
 static int dev_open(struct ctx *c, const char *bdf, const char *token, int *fd)
 {
-	struct vfio_device_bind_iommufd bind = {
-		.argsz = sizeof(bind),
-		.iommufd = c->iommufd,
-	};
-	char str[128];
-	uuid_t uuid;
+	struct vfio_pci_device *group;
+	int err;
 
-	*fd = -1;
-	if (c->cdev) {
-		if (token) {
-			if (uuid_parse(token, uuid))
-				return EDOM;	/* a bug in the test */
-			bind.flags = VFIO_DEVICE_BIND_FLAG_TOKEN;
-			bind.token_uuid_ptr = (uintptr_t)uuid;
-		}
-		return cdev_bind(bdf, &bind, fd);
+	if (!c->cdev) {
+		group = group_of(c, bdf);
+		__vfio_pci_group_get_device_fd(group, bdf, token);
+		*fd = group->fd;
+		return *fd < 0 ? errno : 0;
 	}
-	if (token)
-		snprintf(str, sizeof(str), "%s vf_token=%s", bdf, token);
-	else
-		snprintf(str, sizeof(str), "%s", bdf);
-	return group_open(c, bdf, str, fd);
+	*fd = cdev_open(c, bdf);
+	err = -__vfio_device_bind_iommufd(*fd, c->iommu->iommufd, token);
+	if (err)
+		dev_close(fd);
+	return err;
 }
 
 /* Opens and at once closes BDF: the errno of the open. */
@@ -290,28 +246,29 @@ static int try_open(struct ctx *c, const char *bdf, const char *token)
 /* VFIO_GROUP_GET_DEVICE_FD with the string STR on BDF's group, closed at once. */
 static int try_group_str(struct ctx *c, const char *bdf, const char *str)
 {
-	int fd, err = group_open(c, bdf, str, &fd);
+	int fd = ioctl(group_of(c, bdf)->group_fd, VFIO_GROUP_GET_DEVICE_FD, str);
 
-	if (!err)
-		close(fd);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+/* VFIO_DEVICE_BIND_IOMMUFD with BIND on a fresh fd of BDF's cdev, closed at once. */
+static int try_bind(struct ctx *c, const char *bdf, struct vfio_device_bind_iommufd bind)
+{
+	int fd = cdev_open(c, bdf), err;
+
+	err = ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) ? errno : 0;
+	close(fd);
 	return err;
 }
 
-/* VFIO_DEVICE_BIND_IOMMUFD with BIND on BDF's cdev, closed at once. */
-static int try_bind(const char *bdf, struct vfio_device_bind_iommufd bind)
+/* The library's VF_TOKEN SET, for a step that must succeed (the library asserts it): 0. */
+static int set_token(int fd, const char *token)
 {
-	int fd, err = cdev_bind(bdf, &bind, &fd);
-
-	if (!err)
-		close(fd);
-	return err;
-}
-
-static void dev_close(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
+	vfio_device_set_vf_token(fd, token);
+	return 0;
 }
 
 /* VFIO_DEVICE_FEATURE with FLAGS and DATASZ bytes of data, TOKEN (or zeroes) first. */
@@ -380,11 +337,10 @@ static int vf_token_users(const char *pf)
 		EXPECT_EQ(n, __users) TH_LOG("%s/vf_token_users", (c)->pf);		\
 } while (0)
 
-static bool ctx_init(struct __test_metadata *_metadata, struct ctx *c, bool cdev)
+/* The devices from the environment, and the library's container or iommufd of the path. */
+static bool ctx_init(struct ctx *c, bool cdev)
 {
 	memset(c, 0, sizeof(*c));
-	c->container = -1;
-	c->iommufd = -1;
 	c->kmsg = -1;
 	c->cdev = cdev;
 	c->path = cdev ? "cdev" : "group";
@@ -396,13 +352,7 @@ static bool ctx_init(struct __test_metadata *_metadata, struct ctx *c, bool cdev
 	if (!c->pf || !c->vf0 || !c->vf1 || !c->plain || !c->host_vf)
 		return false;
 	c->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
-	if (cdev) {
-		c->iommufd = open("/dev/iommu", O_RDWR);
-		ASSERT_LE(0, c->iommufd) TH_LOG("/dev/iommu: %s", strerror(errno));
-	} else {
-		c->container = open("/dev/vfio/vfio", O_RDWR);
-		ASSERT_LE(0, c->container) TH_LOG("/dev/vfio/vfio: %s", strerror(errno));
-	}
+	c->iommu = iommu_init(cdev ? MODE_IOMMUFD : MODE_VFIO_TYPE1V2_IOMMU);
 	return true;
 }
 
@@ -410,17 +360,16 @@ static void ctx_fini(struct ctx *c)
 {
 	int i;
 
-	for (i = 0; i < c->ngroups; i++)
-		close(c->groups[i].fd);
+	for (i = 0; i < c->ngroups; i++) {
+		close(c->groups[i].dev->group_fd);
+		vfio_pci_device_free(c->groups[i].dev);
+	}
 	c->ngroups = 0;
-	if (c->container >= 0)
-		close(c->container);
-	if (c->iommufd >= 0)
-		close(c->iommufd);
+	if (c->iommu)
+		iommu_cleanup(c->iommu);
+	c->iommu = NULL;
 	if (c->kmsg >= 0)
 		close(c->kmsg);
-	c->container = -1;
-	c->iommufd = -1;
 	c->kmsg = -1;
 }
 
@@ -453,7 +402,7 @@ FIXTURE_SETUP(token)
 {
 	if (variant->cdev && !have_cdev())
 		SKIP(return, NEED_CDEV);
-	if (!ctx_init(_metadata, &self->c, variant->cdev))
+	if (!ctx_init(&self->c, variant->cdev))
 		SKIP(return, NEED_DEVICES);
 }
 
@@ -500,7 +449,7 @@ TEST_F_TIMEOUT(token, feature, TIMEOUT)
 	int pf, vf0, plain, host_vf;
 
 	STEP(c, "feature.pf.open", 0, dev_open(c, c->pf, U1, &pf));
-	STEP(c, "feature.pf.set", 0, feature(pf, TOKEN_SET, U2, 16));
+	STEP(c, "feature.pf.set", 0, set_token(pf, U2));
 	STEP_LOG(c, "feature.vf0.old_token", EACCES, c->vf0, INCORRECT,
 		 try_open(c, c->vf0, U1));
 	STEP(c, "feature.vf0.new_token", 0, try_open(c, c->vf0, U2));
@@ -531,7 +480,7 @@ TEST_F_TIMEOUT(token, feature, TIMEOUT)
 	STEP(c, "feature.vf0.get", ENOTTY,
 	     feature(vf0, VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_PCI_VF_TOKEN, NULL, 16));
 	/* SET does not look at the users: it works while a VF is open. */
-	STEP(c, "feature.pf.set_vf_open", 0, feature(pf, TOKEN_SET, U3, 16));
+	STEP(c, "feature.pf.set_vf_open", 0, set_token(pf, U3));
 	STEP(c, "feature.vf1.token_set_vf_open", 0, try_open(c, c->vf1, U3));
 	dev_close(&vf0);
 
@@ -569,7 +518,7 @@ TEST_F_TIMEOUT(token, users, TIMEOUT)
 	STEP(c, "users.pf.right_token_vf_open", 0, dev_open(c, c->pf, U1, &pf));
 	STEP(c, "users.vf1.open", 0, dev_open(c, c->vf1, U1, &vf1));
 	EXPECT_USERS(c, 2);
-	STEP(c, "users.pf.feature_set_vfs_open", 0, feature(pf, TOKEN_SET, U2, 16));
+	STEP(c, "users.pf.feature_set_vfs_open", 0, set_token(pf, U2));
 	STEP_LOG(c, "users.pf.second_open_old_token", EACCES, c->pf, INCORRECT,
 		 try_open(c, c->pf, U1));
 	STEP(c, "users.pf.second_open_new_token", c->cdev ? EINVAL : 0,
@@ -673,7 +622,7 @@ FIXTURE(grammar) {
 
 FIXTURE_SETUP(grammar)
 {
-	if (!ctx_init(_metadata, &self->c, false))
+	if (!ctx_init(&self->c, false))
 		SKIP(return, NEED_DEVICES);
 }
 
@@ -752,7 +701,7 @@ FIXTURE_SETUP(bind)
 {
 	if (!have_cdev())
 		SKIP(return, NEED_CDEV);
-	if (!ctx_init(_metadata, &self->c, true))
+	if (!ctx_init(&self->c, true))
 		SKIP(return, NEED_DEVICES);
 }
 
@@ -767,7 +716,7 @@ TEST_F_TIMEOUT(bind, arguments, TIMEOUT)
 	struct vfio_device_bind_iommufd bind = {
 		.argsz = sizeof(bind),
 		.flags = VFIO_DEVICE_BIND_FLAG_TOKEN,
-		.iommufd = c->iommufd,
+		.iommufd = c->iommu->iommufd,
 	};
 	uuid_t u1, u2;
 	int notfd;
@@ -777,35 +726,35 @@ TEST_F_TIMEOUT(bind, arguments, TIMEOUT)
 	STEP(c, "bind.pf.set_token", 0, try_open(c, c->pf, U1));
 
 	bind.token_uuid_ptr = 1;
-	STEP(c, "bind.vf0.bad_token_pointer", EFAULT, try_bind(c->vf0, bind));
+	STEP(c, "bind.vf0.bad_token_pointer", EFAULT, try_bind(c, c->vf0, bind));
 	bind.token_uuid_ptr = 0;
-	STEP(c, "bind.vf0.null_token_pointer", EFAULT, try_bind(c->vf0, bind));
+	STEP(c, "bind.vf0.null_token_pointer", EFAULT, try_bind(c, c->vf0, bind));
 	bind.token_uuid_ptr = (uintptr_t)u1;
 	/* Without token_uuid_ptr in argsz, the pointer reads as 0. */
 	bind.argsz = offsetof(struct vfio_device_bind_iommufd, token_uuid_ptr);
-	STEP(c, "bind.vf0.argsz_without_pointer", EFAULT, try_bind(c->vf0, bind));
+	STEP(c, "bind.vf0.argsz_without_pointer", EFAULT, try_bind(c, c->vf0, bind));
 	bind.argsz = sizeof(bind);
 	bind.flags = 2;
-	STEP(c, "bind.vf0.unknown_flag", EINVAL, try_bind(c->vf0, bind));
+	STEP(c, "bind.vf0.unknown_flag", EINVAL, try_bind(c, c->vf0, bind));
 	/* Without the flag the pointer is ignored. */
 	bind.flags = 0;
 	STEP_LOG(c, "bind.vf0.pointer_without_flag", EACCES, c->vf0, REQUIRED,
-		 try_bind(c->vf0, bind));
+		 try_bind(c, c->vf0, bind));
 	bind.flags = VFIO_DEVICE_BIND_FLAG_TOKEN;
-	STEP(c, "bind.vf0.right_token", 0, try_bind(c->vf0, bind));
+	STEP(c, "bind.vf0.right_token", 0, try_bind(c, c->vf0, bind));
 
 	/* The token check comes before the iommufd: the PF takes the token all the same. */
 	notfd = open("/dev/null", O_RDWR);
 	ASSERT_LE(0, notfd);
 	bind.iommufd = notfd;
 	bind.token_uuid_ptr = (uintptr_t)u2;
-	STEP(c, "bind.pf.token_not_iommufd", EBADFD, try_bind(c->pf, bind));
+	STEP(c, "bind.pf.token_not_iommufd", EBADFD, try_bind(c, c->pf, bind));
 	close(notfd);
-	bind.iommufd = c->iommufd;
-	STEP(c, "bind.vf0.token_set_by_failed_bind", 0, try_bind(c->vf0, bind));
+	bind.iommufd = c->iommu->iommufd;
+	STEP(c, "bind.vf0.token_set_by_failed_bind", 0, try_bind(c, c->vf0, bind));
 	STEP(c, "bind.plain.pointer_without_flag", 0,
-	     try_bind(c->plain, (struct vfio_device_bind_iommufd){
-		     .argsz = sizeof(bind), .iommufd = c->iommufd,
+	     try_bind(c, c->plain, (struct vfio_device_bind_iommufd){
+		     .argsz = sizeof(bind), .iommufd = c->iommu->iommufd,
 		     .token_uuid_ptr = (uintptr_t)u2 }));
 }
 
@@ -824,7 +773,7 @@ FIXTURE_SETUP(handover)
 {
 	if (!have_cdev())
 		SKIP(return, NEED_CDEV);
-	if (!ctx_init(_metadata, &self->c, true))
+	if (!ctx_init(&self->c, true))
 		SKIP(return, NEED_DEVICES);
 }
 
@@ -835,64 +784,40 @@ FIXTURE_TEARDOWN(handover)
 
 #define HANDOVER_DMA_SIZE (16UL << 20)
 
-/* The path of BDF's group file, /dev/vfio/N. */
-static int group_path(const char *bdf, char *path, size_t size)
-{
-	char link[PATH_MAX], sys[PATH_MAX];
-	ssize_t len;
-
-	snprintf(sys, sizeof(sys), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	len = readlink(sys, link, sizeof(link) - 1);
-	if (len < 0)
-		return errno;
-	link[len] = 0;
-	snprintf(path, size, "/dev/vfio/%s", strrchr(link, '/') + 1);
-	return 0;
-}
-
 /*
  * On a container of its own: BDF's group, VFIO_TYPE1v2_IOMMU, a DMA mapping of
- * HANDOVER_DMA_SIZE and the device fd. 0, or the errno of the first step that failed.
+ * HANDOVER_DMA_SIZE and the device fd, all left open. 0, or the errno of the mapping or of
+ * the device's open (the library asserts on the group's setup).
  */
 static int group_user(const char *bdf)
 {
-	struct vfio_iommu_type1_dma_map map = {
-		.argsz = sizeof(map),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.size = HANDOVER_DMA_SIZE,
-	};
-	char path[PATH_MAX];
-	int container, group, err;
-	void *buf;
+	struct iommu *iommu = iommu_init(MODE_VFIO_TYPE1V2_IOMMU);
+	struct vfio_pci_device *dev = vfio_pci_device_alloc(bdf, iommu);
+	/* On the iommu's list of mappings while the process lives. */
+	struct dma_region *region = calloc_assert(1, sizeof(*region));
+	int err;
 
-	err = group_path(bdf, path, sizeof(path));
+	vfio_pci_group_setup(dev, bdf);
+	vfio_container_set_iommu(dev);
+	region->size = HANDOVER_DMA_SIZE;
+	region->vaddr = mmap(NULL, HANDOVER_DMA_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (region->vaddr == MAP_FAILED)
+		return errno;
+	err = __iommu_map(iommu, region);
 	if (err)
-		return err;
-	container = open("/dev/vfio/vfio", O_RDWR);
-	group = open(path, O_RDWR);
-	if (container < 0 || group < 0)
-		return errno;
-	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
-	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		return errno;
-	buf = mmap(NULL, HANDOVER_DMA_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
-		return errno;
-	map.vaddr = (uintptr_t)buf;
-	if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map))
-		return errno;
-	return ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf) < 0 ? errno : 0;
+		return -err;
+	__vfio_pci_group_get_device_fd(dev, bdf, NULL);
+	return dev->fd < 0 ? errno : 0;
 }
 
-/* Opens BDF's group file and closes it at once: 0 or the errno. */
+/* Opens BDF's group file, /dev/vfio/N, and closes it at once: 0 or the errno. */
 static int try_group_file(const char *bdf)
 {
-	char path[PATH_MAX];
-	int fd, err = group_path(bdf, path, sizeof(path));
+	char path[32];
+	int fd;
 
-	if (err)
-		return err;
+	snprintf_assert(path, sizeof(path), "/dev/vfio/%d", sysfs_iommu_group_get(bdf));
 	fd = open(path, O_RDWR);
 	if (fd < 0)
 		return errno;
@@ -903,10 +828,6 @@ static int try_group_file(const char *bdf)
 TEST_F_TIMEOUT(handover, group_then_cdev, TIMEOUT)
 {
 	struct ctx *c = &self->c;
-	struct vfio_device_bind_iommufd bind = {
-		.argsz = sizeof(bind),
-		.iommufd = c->iommufd,
-	};
 	int up[2], err, status, fd;
 	pid_t pid;
 
@@ -923,17 +844,20 @@ TEST_F_TIMEOUT(handover, group_then_cdev, TIMEOUT)
 	close(up[1]);
 	STEP(c, "handover.child.group_user", 0, child_result(up[0]));
 	close(up[0]);
-	STEP(c, "handover.cdev_bind_while_group_held", EBUSY, try_bind(c->plain, bind));
+	STEP(c, "handover.cdev_bind_while_group_held", EBUSY, try_open(c, c->plain, NULL));
 	EXPECT_EQ(0, kill(pid, SIGKILL));
 	EXPECT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFSIGNALED(status));
-	STEP(c, "handover.cdev_bind_after_reap", 0, cdev_bind(c->plain, &bind, &fd));
+	STEP(c, "handover.cdev_bind_after_reap", 0, dev_open(c, c->plain, NULL, &fd));
 	STEP(c, "handover.group_file_while_cdev_bound", EBUSY, try_group_file(c->plain));
 	dev_close(&fd);
 	STEP(c, "handover.group_user_after_cdev_close", 0, group_user(c->plain));
 }
 
-/* The SR-IOV side in sysfs: VFs created under a vfio-pci PF are vfio-pci's. */
+/*
+ * The SR-IOV side in sysfs: VFs created under a vfio-pci PF are vfio-pci's. The library reads
+ * a device's driver; a VF's physfn link and its driver_override file are read here.
+ */
 static int sysfs_is(const char *bdf, const char *attr, const char *want)
 {
 	char path[PATH_MAX], buf[PATH_MAX], *val = buf;
@@ -957,13 +881,23 @@ static int sysfs_is(const char *bdf, const char *attr, const char *want)
 	return strcmp(val, want) ? EILSEQ : 0;
 }
 
+/* BDF's driver is WANT: 0, ENOENT without a driver, or EILSEQ for another. */
+static int driver_is(const char *bdf, const char *want)
+{
+	char *driver = sysfs_driver_get(bdf);
+	int err = !driver ? ENOENT : strcmp(driver, want) ? EILSEQ : 0;
+
+	free(driver);
+	return err;
+}
+
 FIXTURE(sriov) {
 	struct ctx c;
 };
 
 FIXTURE_SETUP(sriov)
 {
-	if (!ctx_init(_metadata, &self->c, false))
+	if (!ctx_init(&self->c, false))
 		SKIP(return, NEED_DEVICES);
 	self->c.path = "sysfs";
 }
@@ -981,9 +915,9 @@ TEST_F_TIMEOUT(sriov, sysfs, TIMEOUT)
 	STEP(c, "sriov.vf1.physfn", 0, sysfs_is(c->vf1, "physfn", c->pf));
 	STEP(c, "sriov.vf0.driver_override", 0, sysfs_is(c->vf0, "driver_override", "vfio-pci"));
 	STEP(c, "sriov.vf1.driver_override", 0, sysfs_is(c->vf1, "driver_override", "vfio-pci"));
-	STEP(c, "sriov.vf0.driver", 0, sysfs_is(c->vf0, "driver", "vfio-pci"));
-	STEP(c, "sriov.vf1.driver", 0, sysfs_is(c->vf1, "driver", "vfio-pci"));
-	STEP(c, "sriov.pf.driver", 0, sysfs_is(c->pf, "driver", "vfio-pci"));
+	STEP(c, "sriov.vf0.driver", 0, driver_is(c->vf0, "vfio-pci"));
+	STEP(c, "sriov.vf1.driver", 0, driver_is(c->vf1, "vfio-pci"));
+	STEP(c, "sriov.pf.driver", 0, driver_is(c->pf, "vfio-pci"));
 	STEP(c, "sriov.host_vf.other_pf", EILSEQ, sysfs_is(c->host_vf, "physfn", c->pf));
 	STEP(c, "sriov.plain.not_virtfn", ENOENT, sysfs_is(c->plain, "physfn", c->pf));
 }
@@ -999,7 +933,7 @@ FIXTURE(ratelimit) {
 
 FIXTURE_SETUP(ratelimit)
 {
-	if (!ctx_init(_metadata, &self->c, false))
+	if (!ctx_init(&self->c, false))
 		SKIP(return, NEED_DEVICES);
 }
 
@@ -1016,7 +950,7 @@ TEST_F_TIMEOUT(ratelimit, per_call_site, TIMEOUT)
 
 	if (c->kmsg < 0)
 		SKIP(return, "/dev/kmsg is not readable");
-	vfio_rl_settle("vfio_vf_token_test");
+	vfio_rl_settle("vfio_pci_vf_token_test");
 	STEP(c, "ratelimit.pf.set_token", 0, try_open(c, c->pf, U1));
 	STEP(c, "ratelimit.vf0.open", 0, dev_open(c, c->vf0, U1, &vf0));
 	for (i = 1; i <= 10; i++) {
