@@ -4,8 +4,8 @@
  * against what C's ___ratelimit() does per call site (DEFINE_RATELIMIT_STATE of
  * pci_info_ratelimited(): 10 lines per 5 s window). THREADS threads per site have opens
  * refused on the group path for SECONDS seconds; then, once every window has run out, one
- * more refusal per site starts a last window (refused again until it prints: a guest's ticks
- * can lag the log's clock on a loaded host). The kernel log of the run is read back:
+ * more refusal per site starts a last window (refused again until it prints). The kernel
+ * log of the run is read back:
  *   burst         every window of a site printed exactly 10 lines while its threads were
  *                 refusing (thousands of times a window; one that began as they stopped, 1
  *                 to 10), and the last window 1 line
@@ -106,44 +106,32 @@ static double refusals_end = -1;
 
 static void read_log(int kmsg)
 {
-	char buf[2048], *msg;
+	static struct kmsg_record r;
 	double ts;
-	ssize_t n;
 	long m;
 	int i;
 
-	for (;;) {
-		n = read(kmsg, buf, sizeof(buf) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: go on with the next */
-		if (n <= 0)
-			break;
-		buf[n] = 0;
-		msg = strchr(buf, ';');
-		if (!msg || sscanf(buf, "%*d,%*d,%lf", &ts) != 1)
-			continue;
-		ts /= 1e6;
-		msg++;
-		msg[strcspn(msg, "\n")] = 0;
-		if (sscanf(msg, "vfio_pci_core_match_token_uuid: %ld callbacks suppressed", &m) == 1) {
+	while (kmsg_next(kmsg, &r)) {
+		ts = r.ts_us / 1e6;
+		if (sscanf(r.msg, "vfio_pci_core_match_token_uuid: %ld callbacks suppressed", &m) == 1) {
 			suppressed_lines++;
 			suppressed_sum += m;
 			continue;
 		}
-		if (strstr(msg, END_MARK)) {
+		if (strstr(r.msg, END_MARK)) {
 			refusals_end = ts;
 			continue;
 		}
-		if (!strstr(msg, "VF token"))
+		if (!strstr(r.msg, "VF token"))
 			continue;
-		for (i = 0; i < nkeys && strcmp(keys[i].text, msg); i++)
+		for (i = 0; i < nkeys && strcmp(keys[i].text, r.msg); i++)
 			;
 		if (i == nkeys) {
 			if (nkeys == MAX_SITES + 1) {
 				overflow = 1;
 				continue;
 			}
-			snprintf(keys[nkeys++].text, sizeof(keys[0].text), "%s", msg);
+			snprintf(keys[nkeys++].text, sizeof(keys[0].text), "%s", r.msg);
 		}
 		if (keys[i].n == MAX_LINES)
 			overflow = 1;
@@ -234,10 +222,11 @@ int main(int argc, char **argv)
 	printf("settle: %.1f s after the refusals\n", vfio_rl_settle("vfio_log_limit") / 1e6);
 	/*
 	 * The last window, site by site: the first refusal once the window has run out prints.
-	 * The windows' ends are read on the log's clock; under TCG on a loaded host the guest's
-	 * ticks can fall behind it (seen: a window that ran 3 s long), so a refusal that came
-	 * too early is suppressed: refused again until one prints (each is counted, and the
-	 * ones suppressed are in the "callbacks suppressed" line of the one that prints).
+	 * The settle counted the jiffies the windows count; a refusal that still came too
+	 * early (before the settle counted jiffies, one came while a window ran 3 s long on the
+	 * log's clock of a loaded host) is suppressed: refused again until one prints (each is
+	 * counted, and the ones suppressed are in the "callbacks suppressed" line of the one
+	 * that prints). More than one refusal is reported.
 	 */
 	read_log(kmsg);
 	for (i = 0; i < nsites; i++) {

@@ -111,28 +111,16 @@ static void log_begin(struct ctx *c)
 /* Prints (and keeps the first of) the VF token lines logged since log_begin(). */
 static void log_end(struct ctx *c, const char *name)
 {
-	char buf[2048], *msg;
-	ssize_t n;
+	static struct kmsg_record r;
 
 	if (c->kmsg < 0)
 		return;
-	for (;;) {
-		n = read(c->kmsg, buf, sizeof(buf) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: go on with the next */
-		if (n <= 0)
-			break;
-		buf[n] = 0;
-		msg = strchr(buf, ';');
-		if (!msg)
+	while (kmsg_next(c->kmsg, &r)) {
+		if (!strstr(r.msg, "VF token"))
 			continue;
-		msg++;
-		msg[strcspn(msg, "\n")] = 0;
-		if (!strstr(msg, "VF token"))
-			continue;
-		printf("LOG %s.%s %s\n", c->path, name, msg);
+		printf("LOG %s.%s %s\n", c->path, name, r.msg);
 		if (!c->nlogged++)
-			snprintf(c->logline, sizeof(c->logline), "%s", msg);
+			snprintf(c->logline, sizeof(c->logline), "%s", r.msg);
 	}
 	fflush(stdout);
 }
