@@ -577,6 +577,7 @@ static void op_reload(const char *sriov_numvfs)
 				break;
 			usleep(10000);
 		}
+		kc_take();	/* its exit code, where it lay */
 		fd = open(ko, O_RDONLY | O_CLOEXEC);
 		b = fd < 0 ? -errno : syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
 		if (fd >= 0)
@@ -862,6 +863,8 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	kc_open(2, mods);
+	if (getenv("VFIO_FUZZ_MODULE"))
+		kc_module_file("vfio_pci", getenv("VFIO_FUZZ_MODULE"));
 	if (argc == 7 && !strcmp(argv[1], "-p")) {
 		if (corpus_load(argv[2])) {
 			fprintf(stderr, "vfio_diff_fuzz: cannot read %s\n", argv[2]);

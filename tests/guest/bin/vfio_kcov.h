@@ -9,18 +9,21 @@
 #ifndef VFIO_KCOV_H
 #define VFIO_KCOV_H
 
+#include <elf.h>
+#include <fcntl.h>
 #include <linux/kcov.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define KC_WORDS (1UL << 20)		/* PCs one collection holds: ops collect after each op */
 #define KC_SEEN (1UL << 18)		/* the set of PCs reached in the modules under test */
 #define KC_MODS 4
 #define KC_INIT 4096		/* init PCs kept per module (its init code is small) */
-#define KC_INIT_SIZE 0x10000	/* the most init code a module under test has */
 
 /* A text symbol; mod: index in kc.mod, -1 for other code (then no name kept). */
 struct kc_sym { unsigned long addr; int mod; char *name; };
@@ -33,13 +36,17 @@ static struct {
 	unsigned long nsym, *seen, pcs[KC_MODS];
 	const char *mod[KC_MODS];
 	unsigned long fns[KC_MODS], fns_hit[KC_MODS];
-	/* A module reloaded (kc_rebase) may lie elsewhere: its functions' range when kallsyms
-	 * was read, its .text then, and how far it moved. Its init code, freed after the load
-	 * and never in that kallsyms, is kept as offsets in its .init.text. */
-	unsigned long mlo[KC_MODS], mhi[KC_MODS], text[KC_MODS], moved[KC_MODS];
-	unsigned long init[KC_MODS], init_off[KC_MODS][KC_INIT];
+	/* A module the fuzzer reloads (kc_module_file, kc_rebase) lies elsewhere after each load:
+	 * its functions' range when kallsyms was read (mlo..mhi), where its code lies now
+	 * (now_lo..now_hi) and how far it moved; its init code (init_lo..init_hi), freed after
+	 * the load and never in that kallsyms, kept as offsets in its .init.text. */
+	unsigned long mlo[KC_MODS], mhi[KC_MODS], moved[KC_MODS];
+	unsigned long now_lo[KC_MODS], now_hi[KC_MODS], init_lo[KC_MODS], init_hi[KC_MODS];
+	const char *ko[KC_MODS];
+	int rebased[KC_MODS];
+	unsigned long init_off[KC_MODS][KC_INIT];
 	unsigned int ninit[KC_MODS];
-	unsigned long init_new;		/* init PCs kept since the last collection */
+	unsigned long pending;		/* new PCs counted since the last kc_collect() */
 } kc = { .fd = -1 };
 
 /* A section's address in a loaded module (/sys/module/MOD/sections/SEC), or 0. */
@@ -57,6 +64,63 @@ static inline unsigned long kc_section(const char *mod, const char *sec)
 		a = 0;
 	fclose(f);
 	return a;
+}
+
+/*
+ * Where MOD's code lies now, from its object KO (the sizes of its executable sections) and
+ * /sys/module/MOD/sections (their addresses): the core code (.text, .exit.text, ...) in
+ * *lo..*hi, the init code (.init.text) in *ilo..*ihi. Returns -1 if MOD is not loaded.
+ */
+static inline int kc_layout(const char *mod, const char *ko, unsigned long *lo,
+			    unsigned long *hi, unsigned long *ilo, unsigned long *ihi)
+{
+	const Elf64_Ehdr *eh;
+	const Elf64_Shdr *sh;
+	const char *names;
+	struct stat st;
+	void *map;
+	int fd;
+
+	*lo = ~0UL;
+	*hi = *ilo = *ihi = 0;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	map = fstat(fd, &st) || st.st_size < (off_t)sizeof(*eh) ? MAP_FAILED :
+	      mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return -1;
+	eh = map;
+	sh = (const void *)((const char *)map + eh->e_shoff);
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_shoff + (unsigned long)eh->e_shnum * sizeof(*sh) > (unsigned long)st.st_size ||
+	    eh->e_shstrndx >= eh->e_shnum)
+		goto out;
+	names = (const char *)map + sh[eh->e_shstrndx].sh_offset;
+	for (int i = 0; i < eh->e_shnum; i++) {
+		const char *name = names + sh[i].sh_name;
+		unsigned long a;
+
+		if (!(sh[i].sh_flags & SHF_EXECINSTR) || !(sh[i].sh_flags & SHF_ALLOC) ||
+		    !sh[i].sh_size)
+			continue;
+		a = kc_section(mod, name);
+		if (!a)
+			continue;
+		if (!strcmp(name, ".init.text")) {
+			*ilo = a;
+			*ihi = a + sh[i].sh_size;
+		} else if (strncmp(name, ".init", 5)) {
+			if (a < *lo)
+				*lo = a;
+			if (a + sh[i].sh_size > *hi)
+				*hi = a + sh[i].sh_size;
+		}
+	}
+out:
+	munmap(map, st.st_size);
+	return *hi ? 0 : -1;
 }
 
 static int kc_cmp(const void *a, const void *b)
@@ -127,8 +191,6 @@ static inline int kc_open(int nmods, const char *const *mods)
 			kc.mlo[m] = kc.sym[i].addr;
 		kc.mhi[m] = kc.hi;
 	}
-	for (int m = 0; m < kc.nmods; m++)
-		kc.text[m] = kc_section(kc.mod[m], ".text");
 	kc.hit = calloc(kc.nsym, sizeof(*kc.hit));
 	kc.seen = calloc(KC_SEEN, sizeof(*kc.seen));
 	if (!kc.hit || !kc.seen || kc.lo == ~0UL)
@@ -146,37 +208,70 @@ static inline int kc_on(void)
 	return kc.fd >= 0;
 }
 
-/* kc_rebase MOD: MOD was loaded again; where its code lies now. */
+/* kc_module_file MOD KO: MOD, loaded from KO, will be reloaded (kc_rebase). Its functions'
+ * range is bounded by its own code (kallsyms' next symbol may be far). */
+static inline void kc_module_file(const char *mod, const char *ko)
+{
+	unsigned long lo, hi, ilo, ihi;
+
+	for (int m = 0; kc_on() && m < kc.nmods; m++) {
+		if (strcmp(kc.mod[m], mod) || kc_layout(mod, ko, &lo, &hi, &ilo, &ihi))
+			continue;
+		kc.ko[m] = ko;
+		kc.now_lo[m] = lo;
+		kc.now_hi[m] = hi;
+		if (kc.mhi[m] > hi)
+			kc.mhi[m] = hi;
+	}
+}
+
+/* The PCs reached so far, with the modules where they lie now, counted into kc.pending. */
+static inline void kc_take(void);
+
+/* kc_rebase MOD: MOD was unloaded and loaded again (or not: then none of its code is). Call
+ * kc_take() between the unload and the load: PCs are mapped by where the code lies. */
 static inline void kc_rebase(const char *mod)
 {
 	for (int m = 0; kc_on() && m < kc.nmods; m++) {
-		if (strcmp(kc.mod[m], mod))
+		unsigned long lo, hi, ilo, ihi;
+
+		if (strcmp(kc.mod[m], mod) || !kc.ko[m])
 			continue;
-		kc.moved[m] = kc_section(mod, ".text") - kc.text[m];
-		kc.init[m] = kc_section(mod, ".init.text");
+		if (kc_layout(mod, kc.ko[m], &lo, &hi, &ilo, &ihi))
+			lo = hi = ilo = ihi = 0;
+		kc.rebased[m] = 1;
+		kc.moved[m] = lo - (kc.now_lo[m] - kc.moved[m]);
+		kc.now_lo[m] = lo;
+		kc.now_hi[m] = hi;
+		kc.init_lo[m] = ilo;
+		kc.init_hi[m] = ihi;
 	}
 }
 
 /* PC as it was when kallsyms was read: a moved module's PCs shifted back; a PC of a
- * reloaded module's init code kept (as its offset) and returned as 0. */
+ * reloaded module's init code kept (as its offset) and returned as 0, as is one where a
+ * reloaded module lay before (no code of it now). */
 static inline unsigned long kc_unmove(unsigned long pc)
 {
 	for (int m = 0; m < kc.nmods; m++) {
-		unsigned long off = pc - kc.init[m];
-
-		if (kc.moved[m] && pc - kc.moved[m] >= kc.mlo[m] && pc - kc.moved[m] < kc.mhi[m])
+		if (!kc.rebased[m])
+			continue;
+		if (pc >= kc.now_lo[m] && pc < kc.now_hi[m])
 			return pc - kc.moved[m];
-		if (kc.init[m] && off < KC_INIT_SIZE && (pc < kc.lo || pc >= kc.hi)) {
+		if (pc >= kc.init_lo[m] && pc < kc.init_hi[m]) {
+			unsigned long off = pc - kc.init_lo[m];
 			unsigned int i = 0;
 
 			while (i < kc.ninit[m] && kc.init_off[m][i] != off)
 				i++;
 			if (i == kc.ninit[m] && i < KC_INIT) {
 				kc.init_off[m][kc.ninit[m]++] = off;
-				kc.init_new++;
+				kc.pending++;
 			}
 			return 0;
 		}
+		if (pc >= kc.mlo[m] && pc < kc.mhi[m])
+			return 0;
 	}
 	return pc;
 }
@@ -197,14 +292,12 @@ static inline long kc_sym_of(unsigned long pc)
 	return kc.nsym && kc.sym[a].addr <= pc ? (long)a : -1;
 }
 
-/* kc_collect: the PCs reached since the last collection; returns how many are new in the
- * modules under test. */
-static inline unsigned long kc_collect(void)
+static inline void kc_take(void)
 {
-	unsigned long n, fresh = 0;
+	unsigned long n;
 
 	if (!kc_on())
-		return 0;
+		return;
 	n = __atomic_load_n(&kc.area[0], __ATOMIC_RELAXED);
 	if (n >= KC_WORDS)
 		n = KC_WORDS - 1;
@@ -219,17 +312,26 @@ static inline unsigned long kc_collect(void)
 		if (kc.seen[h])
 			continue;
 		s = kc_sym_of(pc);
-		if (s < 0 || kc.sym[s].mod < 0)
+		if (s < 0 || kc.sym[s].mod < 0 || pc >= kc.mhi[kc.sym[s].mod])
 			continue;
 		kc.seen[h] = pc;
 		kc.pcs[kc.sym[s].mod]++;
 		if (!kc.hit[s]++)
 			kc.fns_hit[kc.sym[s].mod]++;
-		fresh++;
+		kc.pending++;
 	}
 	__atomic_store_n(&kc.area[0], 0, __ATOMIC_RELAXED);
-	fresh += kc.init_new;
-	kc.init_new = 0;
+}
+
+/* kc_collect: the PCs reached since the last collection; returns how many are new in the
+ * modules under test. */
+static inline unsigned long kc_collect(void)
+{
+	unsigned long fresh;
+
+	kc_take();
+	fresh = kc.pending;
+	kc.pending = 0;
 	return fresh;
 }
 
