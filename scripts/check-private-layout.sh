@@ -21,7 +21,8 @@
 set -euo pipefail
 # A failure inside $(...) stops the script too.
 shopt -s inherit_errexit
-die() { echo "check-private-layout: $*" >&2; exit 1; }
+# shellcheck source=scripts/pkg-lib.sh
+. "$(dirname "$0")/pkg-lib.sh"
 [ $# = 4 ] || die "usage: check-private-layout.sh KDIR KSRC COPY LAYOUT"
 kdir=$1 ksrc=$2 copy=$3 layout=$4
 krel=$(cat "$kdir/include/config/kernel.release" 2>/dev/null) || die "$kdir has no include/config/kernel.release"

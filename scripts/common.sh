@@ -17,8 +17,9 @@ c_variant_of() { echo "$TOP/.cache/c-variant-${1:-rig}"; }
 tools_of() { if [ "${1:-rig}" = rig ]; then echo "$TOP/.cache/rig-bin"; else echo "$TOP/.cache/rig-bin-$1"; fi; }
 # The Debian mirror the machine's apt sources already name (never a host name in the repo);
 # empty when there is none.
-# die MESSAGE: the script's name and MESSAGE on stderr, exit 1.
-die() { echo "${0##*/}: $*" >&2; exit 1; }
+# die (and the package's other helpers).
+# shellcheck source=scripts/pkg-lib.sh
+. "$TOP/scripts/pkg-lib.sh"
 # phase_line NAME T0: the line that times a step, from T0 (date +%s) to now.
 phase_line() { echo "phase: $1 $(( $(date +%s) - $2 ))s"; }
 # phase NAME COMMAND...: runs COMMAND, then prints its phase line (set -e: not after a failure).

@@ -13,11 +13,8 @@ prepared=/var/lib/vfio-pci-rs/$krel
 config=$kdir/.config
 # No .config: no headers, a case DKMS reports itself.
 [ -f "$config" ] || exit 0
-kcfg() { sed -n "s/^$1=//p" "$config" | sed 's/^"\(.*\)"$/\1/'; }
-skip() {
-	echo "vfio-pci-rs: not built for $krel, its C vfio-pci stays: $*" >&2
-	exit 77
-}
+# shellcheck source=scripts/pkg-lib.sh
+. "$(dirname "$0")/pkg-lib.sh"
 
 case $(kcfg CONFIG_RUST) in y) ;; *) skip "the kernel has no Rust support (CONFIG_RUST is not set)" ;; esac
 case $(kcfg CONFIG_VFIO_PCI_CORE) in y | m) ;; *) skip "the kernel has no vfio_pci_core (CONFIG_VFIO_PCI_CORE)" ;; esac

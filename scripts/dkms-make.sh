@@ -6,7 +6,9 @@
 # one the kernel was built with (Rust symbol names depend on its version string).
 # Usage: dkms-make.sh KERNELRELEASE KERNEL_SOURCE_DIR
 set -euo pipefail
-die() { echo "vfio-pci-rs: $*" >&2; exit 1; }
+# shellcheck source=scripts/pkg-lib.sh
+. "$(dirname "$0")/pkg-lib.sh"
+die_who=vfio-pci-rs
 krel=$1 kdir=$2
 prepared=/var/lib/vfio-pci-rs/$krel/build
 if [ ! -f "$kdir/rust/libkernel.rmeta" ]; then

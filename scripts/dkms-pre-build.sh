@@ -11,10 +11,8 @@
 set -euo pipefail
 krel=$1 kdir=$2
 here=$(cd "$(dirname "$0")" && pwd)
-skip() {
-	echo "vfio-pci-rs: not built for $krel, its C vfio-pci stays: $*" >&2
-	exit 77
-}
+# shellcheck source=scripts/pkg-lib.sh
+. "$here/pkg-lib.sh"
 "$here/dkms-check.sh" "$krel" "$kdir"
 prepared=/var/lib/vfio-pci-rs/$krel
 tree=$kdir ksrc=$kdir

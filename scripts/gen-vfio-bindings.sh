@@ -11,7 +11,8 @@
 # generated/c_layout.rs; without either the build stops.
 # Usage: gen-vfio-bindings.sh KDIR HEADER OUT C-FLAGS...
 set -euo pipefail
-die() { echo "gen-vfio-bindings: $*" >&2; exit 1; }
+# shellcheck source=scripts/pkg-lib.sh
+. "$(dirname "$0")/pkg-lib.sh"
 [ $# -ge 4 ] || die "usage: gen-vfio-bindings.sh KDIR HEADER OUT C-FLAGS..."
 kdir=$(cd "$1" && pwd) header=$(realpath "$2") out=$(realpath -m "$3")
 shift 3

@@ -24,8 +24,10 @@ git -C "$TOP" ls-files -co --exclude-standard -- Kbuild Makefile src |
 	while IFS= read -r f; do install -D -m 644 "$TOP/$f" "$src/$f"; done
 install -m 755 "$TOP/scripts/gen-vfio-bindings.sh" "$TOP/scripts/check-private-layout.sh" \
 	"$TOP/scripts/dkms-make.sh" "$TOP/scripts/dkms-check.sh" "$TOP/scripts/dkms-pre-build.sh" "$src/scripts/"
+install -m 644 "$TOP/scripts/pkg-lib.sh" "$src/scripts/"
 sed "s/@VERSION@/$ver/" "$TOP/dkms.conf" >"$src/dkms.conf"
-install -m 755 "$here/prepare-tree.sh" "$pkg/usr/share/$name/prepare-tree.sh"
+install -D -m 755 "$here/prepare-tree.sh" "$pkg/usr/share/$name/scripts/debian/prepare-tree.sh"
+install -m 644 "$TOP/scripts/pkg-lib.sh" "$pkg/usr/share/$name/scripts/pkg-lib.sh"
 install -m 755 "$here/vfio-pci-rs-prepare-tree" "$pkg/usr/sbin/vfio-pci-rs-prepare-tree"
 echo "override vfio_pci * updates/dkms" >"$pkg/etc/depmod.d/$name.conf"
 # A new version installs over an earlier one's module whatever their modinfo says (the module

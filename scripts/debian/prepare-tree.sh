@@ -13,7 +13,8 @@
 # HEADERS_VERSION / SOURCE_VERSION: the two packages' Debian versions; read with dpkg-query
 # when unset (a Debian host with both installed). JOBS: parallel jobs (default 2).
 set -euo pipefail
-die() { echo "prepare-tree: $*" >&2; exit 1; }
+# shellcheck source=scripts/pkg-lib.sh
+. "$(dirname "$0")/../pkg-lib.sh"
 [ $# = 3 ] || die "usage: prepare-tree.sh HEADERS_DIR SOURCE_TARBALL OUT"
 hdr=$(realpath "$1") tarball=$(realpath "$2") out=$(realpath -m "$3")
 jobs=${JOBS:-2}
@@ -22,7 +23,7 @@ if [ ! -f "$hdr/.config" ] || [ ! -f "$hdr/Module.symvers" ]; then
 fi
 [ -f "$tarball" ] || die "$tarball does not exist"
 krel=$(cat "$hdr/include/config/kernel.release" 2>/dev/null) || die "$hdr has no include/config/kernel.release"
-kcfg() { sed -n "s/^$1=//p" "$hdr/.config" | sed 's/^"\(.*\)"$/\1/'; }
+config=$hdr/.config
 
 # 1. The same Debian source version for headers and source.
 pkg_version() { # file -> version of the installed package owning it

@@ -16,7 +16,7 @@ hver=$(cat "$pkg/linux-headers-$DEB_KREL/VERSION")
 tarball=$pkg/${DEB_KSRC}_$hver/root/usr/src/$DEB_KSRC.tar.xz
 sver=$(cat "$pkg/${DEB_KSRC}_$hver/VERSION")
 toolchain=$(in_chroot "$root" dpkg-query -W rustc rust-src bindgen binutils dwarves make 'gcc-[0-9]*' 'libclang-[0-9]*-dev')
-key=$( { echo "$hver $sver"; echo "$toolchain"; cat "$here/prepare-tree.sh" "$here/tree.sh"; } |
+key=$( { echo "$hver $sver"; echo "$toolchain"; cat "$here/prepare-tree.sh" "$here/../pkg-lib.sh" "$here/tree.sh"; } |
 	sha256sum | cut -c1-16)
 out=$DEBDIR/tree-$DEB_KREL-$key
 

@@ -32,6 +32,9 @@ LINE_INCORRECT="Incorrect VF token provided for device"
 LINE_PF_NOT_BOUND="VF token incorrectly provided, PF not bound to vfio-pci"
 LINE_NOT_PF_OR_VF="VF token incorrectly provided, not a PF or VF"
 
+# arg NAME [DEFAULT]: the value of rig.NAME=VALUE on the kernel command line (RIG_APPEND), else DEFAULT.
+arg() { v=$(sed -n "s/.*rig\.$1=\([^ ]*\).*/\1/p" /proc/cmdline); echo "${v:-${2:-}}"; }
+
 # ktap_result LINE-START DESCRIPTION [DIRECTIVE]: "#" would start a directive, so it is not kept
 # in a description.
 ktap_result() { KTAP_N=$((KTAP_N + 1)); echo "$1 $KTAP_N $(printf '%s' "$2" | tr '#' '_')${3:+ # $3}"; }

@@ -23,12 +23,9 @@ if [ "$HOST" = debian ]; then
 fi
 check_rig
 TOKEN=$U1
-arg() { sed -n "s/.*rig\.$1=\([0-9]*\).*/\1/p" /proc/cmdline; }
-ROUNDS=$(arg rounds) ITERS=$(arg iters) OPEN_ITERS=$(arg open_iters) PROBE_ITERS=$(arg probe_iters)
-SCALE_ITERS=$(arg scale_iters)
-ROUNDS=${ROUNDS:-5} ITERS=${ITERS:-1000} OPEN_ITERS=${OPEN_ITERS:-100} PROBE_ITERS=${PROBE_ITERS:-20}
-SCALE_ITERS=${SCALE_ITERS:-200}
-NVME_POINTS=$(sed -n 's/.*rig\.nvme_points=\([0-9,]*\).*/\1/p' /proc/cmdline | tr , ' ')
+ROUNDS=$(arg rounds 5) ITERS=$(arg iters 1000) OPEN_ITERS=$(arg open_iters 100)
+PROBE_ITERS=$(arg probe_iters 20) SCALE_ITERS=$(arg scale_iters 200)
+NVME_POINTS=$(arg nvme_points | tr , ' ')
 NVME_POINTS=${NVME_POINTS:-1 4 16 64 255}
 SCALE_PATHS=$(sed -n 's/.*rig\.scale_paths=\([a-z,]*\).*/\1/p' /proc/cmdline | tr , ' ')
 # Without /dev/iommu (no IOMMUFD) there is no vfio cdev either (VFIO_DEVICE_CDEV needs it);

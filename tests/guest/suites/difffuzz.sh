@@ -23,7 +23,6 @@
 . /tests/lib.sh
 check_rig
 F=/selftests/vfio_diff_fuzz T=/selftests/vf_token_tool
-arg() { v=$(sed -n "s/.*rig\.$1=\([^ ]*\).*/\1/p" /proc/cmdline); echo "${v:-$2}"; }
 SEED=$(arg seed 1) PROGRAMS=$(arg programs 100) CALLS=$(arg calls 200) RACERS=$(arg racers 0)
 GUIDED=$(arg guided 0)
 CORPUS=/tmp/corpus

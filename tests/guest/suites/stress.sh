@@ -13,7 +13,6 @@
 . /tests/lib.sh
 T=/selftests/vf_token_tool
 DBG=/sys/kernel/debug
-arg() { v=$(sed -n "s/.*rig\.$1=\([^ ]*\).*/\1/p" /proc/cmdline); echo "${v:-$2}"; }
 OPS=$(arg ops 2000) CYCLES=$(arg cycles 15) FUZZ=$(arg fuzz 20000) STEP=$(arg fault_step 5)
 TK=$U1
 echo $TK > /tmp/tokens
