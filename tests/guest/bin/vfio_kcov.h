@@ -37,10 +37,10 @@ static struct {
 	const char *mod[KC_MODS];
 	unsigned long fns[KC_MODS], fns_hit[KC_MODS];
 	/* A module the fuzzer reloads (kc_module_file, kc_rebase) lies elsewhere after each load:
-	 * its functions' range when kallsyms was read (mlo..mhi), where its code lies now
-	 * (now_lo..now_hi) and how far it moved; its init code (init_lo..init_hi), freed after
+	 * its functions' range when kallsyms was read (mlo..mhi) and its code's start then
+	 * (base), where its code lies now (now_lo..now_hi) and how far it moved; its init code (init_lo..init_hi), freed after
 	 * the load and never in that kallsyms, kept as offsets in its .init.text. */
-	unsigned long mlo[KC_MODS], mhi[KC_MODS], moved[KC_MODS];
+	unsigned long mlo[KC_MODS], mhi[KC_MODS], base[KC_MODS], moved[KC_MODS];
 	unsigned long now_lo[KC_MODS], now_hi[KC_MODS], init_lo[KC_MODS], init_hi[KC_MODS];
 	const char *ko[KC_MODS];
 	int rebased[KC_MODS];
@@ -218,7 +218,7 @@ static inline void kc_module_file(const char *mod, const char *ko)
 		if (strcmp(kc.mod[m], mod) || kc_layout(mod, ko, &lo, &hi, &ilo, &ihi))
 			continue;
 		kc.ko[m] = ko;
-		kc.now_lo[m] = lo;
+		kc.base[m] = kc.now_lo[m] = lo;
 		kc.now_hi[m] = hi;
 		if (kc.mhi[m] > hi)
 			kc.mhi[m] = hi;
@@ -240,7 +240,7 @@ static inline void kc_rebase(const char *mod)
 		if (kc_layout(mod, kc.ko[m], &lo, &hi, &ilo, &ihi))
 			lo = hi = ilo = ihi = 0;
 		kc.rebased[m] = 1;
-		kc.moved[m] = lo - (kc.now_lo[m] - kc.moved[m]);
+		kc.moved[m] = lo - kc.base[m];
 		kc.now_lo[m] = lo;
 		kc.now_hi[m] = hi;
 		kc.init_lo[m] = ilo;
