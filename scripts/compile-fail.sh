@@ -27,7 +27,8 @@ for f in "$TOP"/src/abstractions.rs $(find "$TOP/src/abstractions" -name '*.rs' 
 		function header(n) {
 			file = out n "_ok.rs"
 			print "// SPDX-License-Identifier: GPL-2.0\n//! Example " n " of " src ".\n" > file
-			print "#![allow(unused, unreachable_pub, dead_code)]\nmod abstractions;\nmod policy;\nuse kernel::prelude::*;" > file
+			print "#![allow(unused, unreachable_pub, dead_code)]\nmod abstractions;\nmod policy;" > file
+			print "use abstractions::{bindings, vfio};\nuse kernel::prelude::*;" > file
 			print "module! { type: DocExample, name: \"doc_example\", authors: [\"vfio-pci-rs developers\"]," > file
 			print "    description: \"a rustdoc example\", license: \"GPL v2\", }" > file
 			print "struct DocExample;\nimpl kernel::Module for DocExample {" > file
@@ -38,13 +39,17 @@ for f in "$TOP"/src/abstractions.rs $(find "$TOP/src/abstractions" -name '*.rs' 
 		in_block {
 			sub(/^[[:space:]]*\/\/[\/!] ?/, "")
 			if ($0 == "#") $0 = ""; else sub(/^# /, "")
+			# In the kernel tree the vfio layer is `kernel::vfio`; here, the crate'"'"'s.
+			gsub(/kernel::vfio/, "crate::vfio")
 			print > file
 		}
 	' "$f"
 done
 for f in "$work"/src/doc_*_ok.rs; do [ -e "$f" ] && cases+=("$f"); done
-# One module per file (CASE), the case's crate and the C shim the safe layer links with.
+# One module per file (CASE), the case's crate and the C shim the safe layer links with; out of
+# tree, as the module's Kbuild builds it.
 cat > "$work/Kbuild" <<'KBUILD'
+rustflags-y += --cfg vfio_rs_extmod
 obj-m := $(CASE).o
 $(CASE)-y := src/$(CASE).o src/vfio_shims.o
 $(obj)/src/$(CASE).o: export VFIO_RS_OBJ = $(abspath $(obj))

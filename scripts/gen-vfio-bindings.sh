@@ -32,10 +32,14 @@ gen() { # OUT C-FLAGS...
 		--with-derive-default --with-derive-custom-struct '.*=MaybeZeroable' \
 		--with-derive-custom-union '.*=MaybeZeroable' --enable-function-attribute-detection \
 		--no-recursive-allowlist \
-		--allowlist-type 'vfio_.*' --allowlist-function '_?vfio_.*' --allowlist-var 'VFIO_.*|vfio_.*' \
+		--allowlist-type 'vfio_.*' --allowlist-function '_?vfio_.*|rust_helper_.*' \
+		--allowlist-var 'VFIO_.*|vfio_.*' \
 		--allowlist-type 'iommufd_access|iommufd_device|kvm|perm_bits|virqfd' \
 		--opaque-type 'iommufd_access|iommufd_device|kvm|perm_bits|virqfd' \
 		-o "$dest" -- "$@"
+	# The shims are named as the kernel's rust/helpers/ name theirs, and bound as its
+	# rust/Makefile binds those: without the prefix, linked by their full name.
+	sed -Ei 's/pub fn rust_helper_([a-zA-Z0-9_]*)/#[link_name="rust_helper_\1"]\n    pub fn \1/g' "$dest"
 }
 gen "$out" "$@"
 

@@ -7,13 +7,11 @@
 // exception is the exported id table below.
 #![deny(unsafe_code)]
 
-use crate::abstractions::vfio::pci::{self as vfio_pci, CoreDevice, Device};
-use crate::abstractions::vfio::uapi::{VFIO_DEVICE_FEATURE_MASK, VFIO_DEVICE_FEATURE_PCI_VF_TOKEN};
-use crate::abstractions::{
-    pci_driver::{DeviceId, IdTable, IdTableRef, ANY},
-    printk::RateLimit,
-};
+use crate::abstractions::printk::RateLimit;
 use crate::policy::{self, MatchRequest, Role, Uuid};
+use crate::vfio::pci::{self as vfio_pci, CoreDevice, Device};
+use crate::vfio::pci::{DeviceId, IdTable, IdTableRef, ANY};
+use crate::vfio::uapi::{VFIO_DEVICE_FEATURE_MASK, VFIO_DEVICE_FEATURE_PCI_VF_TOKEN};
 use crate::{denylist, params};
 use kernel::{device, pci, prelude::*, str::CStr, uaccess::UserSlice};
 
@@ -78,19 +76,26 @@ impl VfioPci {
             };
             // As C: a missing token is refused before the PF's lock is taken.
             policy::vf_token_given(given)
-                .and_then(|()| policy::check_token(Role::VfOfOurPf(token.lock().uuid()), given))
+                .and_then(|()| {
+                    let pf_token = Uuid(*token.lock().uuid());
+                    policy::check_token(Role::VfOfOurPf(&pf_token), given)
+                })
                 .map_err(at(false))
         } else if let Some(token) = core.vf_token() {
             let mut token = token.lock();
             let vf_users = token.users();
-            policy::check_token(
+            // The rules read the token and may set it (a PF opened with a token while no VF
+            // is open): on a copy, stored back under the same lock.
+            let mut pf_token = Uuid(*token.uuid());
+            let verdict = policy::check_token(
                 Role::Pf {
-                    token: token.uuid(),
+                    token: &mut pf_token,
                     vf_users,
                 },
                 given,
-            )
-            .map_err(at(true))
+            );
+            *token.uuid() = pf_token.0;
+            verdict.map_err(at(true))
         } else {
             policy::check_token(Role::Neither, given).map_err(|d| (Site::NotPfOrVf, d))
         }
@@ -172,7 +177,7 @@ impl vfio_pci::Driver for VfioPci {
                 let mut reader =
                     UserSlice::new(feature.arg(), policy::VF_TOKEN_FEATURE_MINSZ).reader();
                 let words = reader.read::<[u64; 2]>()?;
-                *token.lock().uuid() = Uuid::from_ne_words(words);
+                *token.lock().uuid() = Uuid::from_ne_words(words).0;
                 Ok(0)
             }
         }

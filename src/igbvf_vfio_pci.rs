@@ -13,12 +13,13 @@
 //! Its sysfs attribute `config_reads` shows the count.
 
 #[allow(unused)]
-mod abstractions;
+pub mod abstractions;
 #[allow(unused)]
 pub mod policy;
 
-use abstractions::vfio::pci as vfio_pci;
+use abstractions::{bindings, vfio};
 use kernel::prelude::*;
+use vfio::pci as vfio_pci;
 
 module! {
     type: IgbVfVfioPci,
@@ -43,8 +44,8 @@ impl kernel::Module for IgbVfVfioPci {
 /// The driver: safe code only, and the compiler holds it.
 #[deny(unsafe_code)]
 mod driver {
-    use crate::abstractions::pci_driver::{DeviceId, IdTable, IdTableRef};
-    use crate::abstractions::vfio::pci::{self as vfio_pci, CoreDevice, Device, Ioctl, Read};
+    use crate::vfio::pci::{self as vfio_pci, CoreDevice, Device, Ioctl, Read};
+    use crate::vfio::pci::{DeviceId, IdTable, IdTableRef};
     use kernel::{new_mutex, prelude::*, sync::Mutex};
 
     /// `VFIO_DEVICE_RESET` (`_IO(VFIO_TYPE, VFIO_BASE + 11)`, `<uapi/linux/vfio.h>`).

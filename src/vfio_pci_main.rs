@@ -7,15 +7,17 @@
 //! `abstractions` (the safe layer over the raw bindings, where every `unsafe` block lives)
 //! and the driver (`driver`, `params`, `denylist`, `fill_ids` and this file: wiring only).
 
-mod abstractions;
+pub mod abstractions;
 mod denylist;
 mod driver;
 mod fill_ids;
 mod params;
 pub mod policy;
+mod policy_abi;
 
-use abstractions::vfio::pci::Registration;
+use abstractions::{bindings, vfio};
 use kernel::prelude::*;
+use vfio::pci::Registration;
 
 module! {
     type: VfioPciModule,

@@ -7,15 +7,14 @@
 //! (the PCI enable count back where it was): the `Enabled` guard ran `vfio_pci_core_disable`.
 
 #[allow(unused)]
-mod abstractions;
+pub mod abstractions;
 #[allow(unused)]
 pub mod policy;
 
-use abstractions::pci_driver::{DeviceId, IdTable, IdTableRef, ANY};
-use abstractions::vfio::pci::{
-    self as vfio_pci, CoreDevice, Device, Opened, Opening, Registration,
-};
+use abstractions::{bindings, vfio};
 use kernel::prelude::*;
+use vfio::pci::{self as vfio_pci, CoreDevice, Device, Opened, Opening, Registration};
+use vfio::pci::{DeviceId, IdTable, IdTableRef, ANY};
 
 module! {
     type: VfioPciOpenTest,

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Static inline helpers of the kernel headers, made callable from Rust. Nothing else. */
+/* Static inline helpers of the kernel headers, made callable from Rust. Nothing else. In the
+ * kernel tree this is rust/helpers/ratelimit.c (`make patches`). */
 #include <linux/ratelimit.h>
 #include "vfio_shims.h"
 
-/* What DEFINE_RATELIMIT_STATE() of dev_info_ratelimited() sets up, done at run time: the
- * spinlock's initialiser depends on the kernel's lock debugging options. */
-void vfio_rs_ratelimit_init(struct ratelimit_state *rs)
+void rust_helper_ratelimit_state_init(struct ratelimit_state *rs, int interval, int burst)
 {
-	ratelimit_state_init(rs, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST);
+	ratelimit_state_init(rs, interval, burst);
 }

@@ -7,9 +7,9 @@
 //! mismatched bindings (another configuration, other compiler flags) then fail the build,
 //! never the running kernel.
 
-use super::raw;
+use crate::bindings;
 use core::mem::{offset_of, size_of};
-use kernel::{bindings, macros::paste};
+use kernel::macros::paste;
 
 /// The C compiler's values, named `STRUCT__SIZE` and `STRUCT__FIELD`.
 #[allow(non_upper_case_globals, dead_code)]
@@ -37,14 +37,14 @@ macro_rules! same_layout {
 
 // The module's own bindings.
 same_layout!(
-    raw::vfio_device,
+    bindings::vfio_device,
     vfio_device {
         dev: dev,
         device: device,
         ops: ops
     }
 );
-same_layout!(raw::vfio_device_ops, vfio_device_ops {
+same_layout!(bindings::vfio_device_ops, vfio_device_ops {
     name: name,
     init: init,
     release: release,
@@ -68,7 +68,7 @@ same_layout!(raw::vfio_device_ops, vfio_device_ops {
     device_feature: device_feature,
 });
 same_layout!(
-    raw::vfio_pci_device_ops,
+    bindings::vfio_pci_device_ops,
     vfio_pci_device_ops {
         get_dmabuf_phys: get_dmabuf_phys,
     }
@@ -76,7 +76,7 @@ same_layout!(
 // `rbar` and `needs_reset` pin the bitfields between them (nointxmask, disable_idle_d3,
 // disable_vga), which have no offset of their own.
 same_layout!(
-    raw::vfio_pci_core_device,
+    bindings::vfio_pci_core_device,
     vfio_pci_core_device {
         vdev: vdev,
         pdev: pdev,
@@ -88,7 +88,7 @@ same_layout!(
     }
 );
 same_layout!(
-    raw::vfio_pci_vf_token,
+    bindings::vfio_pci_vf_token,
     vfio_pci_vf_token {
         lock: lock,
         uuid: uuid,

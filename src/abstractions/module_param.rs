@@ -6,8 +6,9 @@
 //!
 //! C header: [`include/linux/moduleparam.h`](srctree/include/linux/moduleparam.h)
 
+use crate::bindings;
 use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::{bindings, ffi::c_void, types::Opaque};
+use kernel::{ffi::c_void, types::Opaque};
 
 /// A `bool` parameter; `AtomicBool` has the layout of C `bool`, and sysfs writes land in it.
 #[repr(transparent)]

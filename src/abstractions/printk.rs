@@ -11,9 +11,9 @@
 //! C headers: [`include/linux/ratelimit.h`](srctree/include/linux/ratelimit.h),
 //! [`include/linux/printk.h`](srctree/include/linux/printk.h)
 
-use crate::abstractions::raw;
+use crate::bindings;
 use core::sync::atomic::{AtomicU8, Ordering};
-use kernel::{bindings, prelude::*, str::CStr, types::Opaque};
+use kernel::{ffi::c_int, prelude::*, str::CStr, types::Opaque};
 
 /// `RateLimit::state` values.
 const UNINIT: u8 = 0;
@@ -79,7 +79,13 @@ impl RateLimit {
         }
         // SAFETY: only this caller moved `state` from `UNINIT`, and no caller uses `limit`
         // before `READY`.
-        unsafe { raw::vfio_rs_ratelimit_init(self.limit.get()) };
+        unsafe {
+            bindings::ratelimit_state_init(
+                self.limit.get(),
+                bindings::DEFAULT_RATELIMIT_INTERVAL as c_int,
+                bindings::DEFAULT_RATELIMIT_BURST as c_int,
+            )
+        };
         // INVARIANT: initialised just above.
         self.state.store(READY, Ordering::Release);
     }

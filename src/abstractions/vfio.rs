@@ -3,5 +3,5 @@
 //! vfio: what a vfio_pci_core variant driver is written on ([`pci`]), and the uapi values the
 //! driver uses ([`uapi`]).
 
-pub(crate) mod pci;
-pub(crate) mod uapi;
+pub mod pci;
+pub mod uapi;

@@ -7,12 +7,13 @@
 
 #![allow(unused, unreachable_pub)]
 
-mod abstractions;
+pub mod abstractions;
 mod policy;
 
-use abstractions::pci_driver::{DeviceId, IdTable, IdTableRef, ANY};
-use abstractions::vfio::pci::{self as vfio_pci, CoreDevice, Opened, Opening};
+use abstractions::{bindings, vfio};
 use kernel::prelude::*;
+use vfio::pci::{self as vfio_pci, CoreDevice, Opened, Opening};
+use vfio::pci::{DeviceId, IdTable, IdTableRef, ANY};
 
 module! {
     type: OpenProtocolOk,

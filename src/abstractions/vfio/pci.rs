@@ -8,19 +8,20 @@
 //! C headers: [`include/linux/vfio_pci_core.h`](srctree/include/linux/vfio_pci_core.h),
 //! [`include/linux/vfio.h`](srctree/include/linux/vfio.h)
 
+mod id_table;
 mod registration;
 
-pub(crate) use registration::Registration;
+pub use id_table::{DeviceId, IdTable, IdTableRef, ANY};
+pub use registration::Registration;
 
-use crate::abstractions::{pci_driver::IdTableRef, raw};
-use crate::policy::Uuid;
+use crate::bindings;
 use core::{
     marker::PhantomData,
     mem::offset_of,
     ptr::{self, NonNull},
 };
 use kernel::{
-    bindings, container_of, device,
+    container_of, device,
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
     ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void},
     pci,
@@ -34,10 +35,10 @@ use kernel::{
 /// The calling contexts of a device reference, as `device::Core` and `device::Bound` are for
 /// `pci::Device`: a reference in a context other than [`Normal`] exists only inside the
 /// callback the context names, and unlocks the operations sound only there.
-pub(crate) trait DeviceContext: private::Sealed {}
+pub trait DeviceContext: private::Sealed {}
 
 mod private {
-    pub(crate) trait Sealed {}
+    pub trait Sealed {}
     impl Sealed for super::Normal {}
     impl Sealed for super::Init {}
     impl Sealed for super::Open {}
@@ -45,14 +46,14 @@ mod private {
 }
 
 /// Any reference to a live device.
-pub(crate) struct Normal;
+pub struct Normal;
 /// Inside the vfio `init` op: the device is not shared yet, the core part not initialised.
-pub(crate) struct Init;
+pub struct Init;
 /// Inside the vfio `open_device` op: vfio holds the device set's lock.
-pub(crate) struct Open;
+pub struct Open;
 /// Inside a PCI callback of the bound driver that holds the device lock (`probe`,
 /// `sriov_configure`).
-pub(crate) struct DeviceLocked;
+pub struct DeviceLocked;
 
 impl DeviceContext for Normal {}
 impl DeviceContext for Init {}
@@ -70,8 +71,8 @@ impl DeviceContext for DeviceLocked {}
 /// ioctl and leaves every other op to vfio_pci_core, the VF token check among them:
 ///
 /// ```
-/// use crate::abstractions::pci_driver::{DeviceId, IdTable, IdTableRef};
-/// use crate::abstractions::vfio::pci::{self as vfio_pci, CoreDevice, Device, Ioctl};
+/// use kernel::vfio::pci::{DeviceId, IdTable, IdTableRef};
+/// use kernel::vfio::pci::{self as vfio_pci, CoreDevice, Device, Ioctl};
 ///
 /// /// `VFIO_DEVICE_RESET`: `_IO(VFIO_TYPE, VFIO_BASE + 11)`.
 /// const VFIO_DEVICE_RESET: u32 = kernel::ioctl::_IO(b';' as u32, 100 + 11);
@@ -98,7 +99,7 @@ impl DeviceContext for DeviceLocked {}
 /// }
 /// ```
 #[vtable]
-pub(crate) trait Driver: Sized + Send + Sync + 'static {
+pub trait Driver: Sized + Send + Sync + 'static {
     /// The PCI driver name, also the vfio ops name (the core copies it into the
     /// `driver_override` of VFs created under a PF bound to this driver).
     const NAME: &'static CStr;
@@ -200,8 +201,8 @@ fn value_or_errno(ret: isize) -> Result<isize> {
 /// feature to the core:
 ///
 /// ```
-/// use crate::abstractions::vfio::pci::{Device, Feature};
-/// use crate::abstractions::vfio::uapi::{
+/// use kernel::vfio::pci::{Device, Feature};
+/// use kernel::vfio::uapi::{
 ///     VFIO_DEVICE_FEATURE_MASK, VFIO_DEVICE_FEATURE_PCI_VF_TOKEN,
 /// };
 ///
@@ -217,8 +218,8 @@ fn value_or_errno(ret: isize) -> Result<isize> {
 ///
 /// `vdev`, `flags`, `arg` and `argsz` are the arguments vfio passed to this call of the op,
 /// on a device past `init`; the value lives only inside the op (`'a`).
-pub(crate) struct Feature<'a> {
-    vdev: *mut raw::vfio_device,
+pub struct Feature<'a> {
+    vdev: *mut bindings::vfio_device,
     flags: u32,
     arg: *mut c_void,
     argsz: usize,
@@ -229,29 +230,29 @@ impl Feature<'_> {
     /// `vfio_device_feature.flags`: the feature number (`VFIO_DEVICE_FEATURE_MASK`) and the
     /// GET / SET / PROBE bits.
     #[inline]
-    pub(crate) fn flags(&self) -> u32 {
+    pub fn flags(&self) -> u32 {
         self.flags
     }
 
     /// The user's buffer after the header, of `argsz()` bytes as the user claims it.
     #[inline]
-    pub(crate) fn arg(&self) -> UserPtr {
+    pub fn arg(&self) -> UserPtr {
         UserPtr::from_ptr(self.arg)
     }
 
     /// The size of the user's buffer after the header.
     #[inline]
-    pub(crate) fn argsz(&self) -> usize {
+    pub fn argsz(&self) -> usize {
         self.argsz
     }
 
     /// Hands the call to vfio_pci_core (`vfio_pci_core_ioctl_feature`), as a C variant driver
     /// does for the features it leaves to the core.
     #[inline]
-    pub(crate) fn pass_to_core(self) -> Result<i32> {
+    pub fn pass_to_core(self) -> Result<i32> {
         // SAFETY: by the type invariant the arguments are vfio's own for this call of the op.
         let ret = unsafe {
-            raw::vfio_pci_core_ioctl_feature(self.vdev, self.flags, self.arg, self.argsz)
+            bindings::vfio_pci_core_ioctl_feature(self.vdev, self.flags, self.arg, self.argsz)
         };
         value_or_errno(ret as isize).map(|n| n as i32)
     }
@@ -265,8 +266,8 @@ impl Feature<'_> {
 /// past `init`; the value lives only inside the op (`'a`).
 // vfio-pci leaves these calls to the core; other variant drivers (the rig's) override them.
 #[allow(dead_code)]
-pub(crate) struct Ioctl<'a> {
-    vdev: *mut raw::vfio_device,
+pub struct Ioctl<'a> {
+    vdev: *mut bindings::vfio_device,
     cmd: u32,
     arg: c_ulong,
     _call: PhantomData<&'a ()>,
@@ -276,20 +277,20 @@ pub(crate) struct Ioctl<'a> {
 #[allow(dead_code)]
 impl Ioctl<'_> {
     /// The ioctl number, e.g. `VFIO_DEVICE_RESET`.
-    pub(crate) fn cmd(&self) -> u32 {
+    pub fn cmd(&self) -> u32 {
         self.cmd
     }
 
     /// The argument, for the commands that take a user pointer.
-    pub(crate) fn arg(&self) -> UserPtr {
+    pub fn arg(&self) -> UserPtr {
         UserPtr::from_addr(self.arg)
     }
 
     /// Hands the call to vfio_pci_core (`vfio_pci_core_ioctl`), as a C variant driver does
     /// for the commands it leaves to the core.
-    pub(crate) fn pass_to_core(self) -> Result<isize> {
+    pub fn pass_to_core(self) -> Result<isize> {
         // SAFETY: by the type invariant the arguments are vfio's own for this call of the op.
-        let ret = unsafe { raw::vfio_pci_core_ioctl(self.vdev, self.cmd, self.arg) };
+        let ret = unsafe { bindings::vfio_pci_core_ioctl(self.vdev, self.cmd, self.arg) };
         value_or_errno(ret as isize)
     }
 }
@@ -302,7 +303,7 @@ impl Ioctl<'_> {
 /// Reads of the config space past the standard header refused, the rest the core's:
 ///
 /// ```
-/// use crate::abstractions::vfio::pci::{Device, Read};
+/// use kernel::vfio::pci::{Device, Read};
 ///
 /// /// `VFIO_PCI_CONFIG_REGION_INDEX`.
 /// const CONFIG_REGION: u32 = 7;
@@ -322,8 +323,8 @@ impl Ioctl<'_> {
 /// lives only inside the op (`'a`).
 // vfio-pci leaves these calls to the core; other variant drivers (the rig's) override them.
 #[allow(dead_code)]
-pub(crate) struct Read<'a> {
-    vdev: *mut raw::vfio_device,
+pub struct Read<'a> {
+    vdev: *mut bindings::vfio_device,
     buf: *mut c_char,
     count: usize,
     ppos: *mut bindings::loff_t,
@@ -347,25 +348,26 @@ impl Read<'_> {
     }
 
     /// The region read (C: `VFIO_PCI_OFFSET_TO_INDEX`), e.g. `VFIO_PCI_CONFIG_REGION_INDEX`.
-    pub(crate) fn region(&self) -> u32 {
+    pub fn region(&self) -> u32 {
         (self.pos() >> VFIO_PCI_OFFSET_SHIFT) as u32
     }
 
     /// The offset in the region.
-    pub(crate) fn offset(&self) -> u64 {
+    pub fn offset(&self) -> u64 {
         self.pos() & ((1u64 << VFIO_PCI_OFFSET_SHIFT) - 1)
     }
 
     /// The number of bytes asked for.
-    pub(crate) fn count(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.count
     }
 
     /// Hands the read to vfio_pci_core (`vfio_pci_core_read`), which copies the region's
     /// bytes to the user and advances the file position: the number of bytes read.
-    pub(crate) fn pass_to_core(self) -> Result<isize> {
+    pub fn pass_to_core(self) -> Result<isize> {
         // SAFETY: by the type invariant the arguments are vfio's own for this call of the op.
-        let ret = unsafe { raw::vfio_pci_core_read(self.vdev, self.buf, self.count, self.ppos) };
+        let ret =
+            unsafe { bindings::vfio_pci_core_read(self.vdev, self.buf, self.count, self.ppos) };
         value_or_errno(ret)
     }
 }
@@ -384,13 +386,13 @@ impl Read<'_> {
 /// of the driver, between the PCI device's probe and remove (no reference-counted handle is
 /// public).
 #[repr(transparent)]
-pub(crate) struct CoreDevice<Ctx: DeviceContext = Normal>(
-    Opaque<raw::vfio_pci_core_device>,
+pub struct CoreDevice<Ctx: DeviceContext = Normal>(
+    Opaque<bindings::vfio_pci_core_device>,
     PhantomData<Ctx>,
 );
 
 impl<Ctx: DeviceContext> CoreDevice<Ctx> {
-    fn as_raw(&self) -> *mut raw::vfio_pci_core_device {
+    fn as_raw(&self) -> *mut bindings::vfio_pci_core_device {
         self.0.get()
     }
 }
@@ -409,7 +411,7 @@ impl core::ops::Deref for CoreDevice<Init> {
 
 impl CoreDevice {
     /// The PCI device this vfio device was allocated for.
-    pub(crate) fn pdev(&self) -> &pci::Device {
+    pub fn pdev(&self) -> &pci::Device {
         // Sound: by the type invariant `self.0` is live and its `vdev.dev` is the `dev` of a
         // `struct pci_dev`, set before the `init` op and never changed; the reference lives no
         // longer than the callback it was made for, within the PCI device's binding to the
@@ -424,7 +426,7 @@ impl CoreDevice {
     }
 
     /// The generic device, for `dev_*!` logging.
-    pub(crate) fn dev(&self) -> &device::Device {
+    pub fn dev(&self) -> &device::Device {
         self.pdev().as_ref()
     }
 
@@ -433,7 +435,7 @@ impl CoreDevice {
     }
 
     /// Whether the device is an SR-IOV VF.
-    pub(crate) fn is_virtfn(&self) -> bool {
+    pub fn is_virtfn(&self) -> bool {
         // Sound: `raw_pdev` is a live PCI device. Its bitfield word also holds flags other
         // CPUs change at run time (`msix_enabled`, `is_busmaster`, `state_saved`, ...), so no
         // `&pci_dev` is made (the generated `is_virtfn()` would take one): the raw accessor
@@ -446,7 +448,7 @@ impl CoreDevice {
 
     /// Whether the device is an SR-IOV PF (C: `pdev->is_physfn`), whose VF token the core
     /// makes at registration.
-    pub(crate) fn is_physfn(&self) -> bool {
+    pub fn is_physfn(&self) -> bool {
         // SAFETY: as in `is_virtfn`: the bit is set at enumeration and never changes, and is
         // read through the raw pointer.
         unsafe { bindings::pci_dev::is_physfn_raw(self.raw_pdev()) != 0 }
@@ -454,7 +456,7 @@ impl CoreDevice {
 
     /// The VF token of this device, if vfio_pci_core made one: an SR-IOV PF (C:
     /// `vdev->vf_token`).
-    pub(crate) fn vf_token(&self) -> Option<&VfToken> {
+    pub fn vf_token(&self) -> Option<&VfToken> {
         // INVARIANT: the token lives as long as the borrow of the registered device.
         // Sound: the core sets `vf_token` at a PF's registration (NULL before: zeroed
         // allocation) and frees it at unregistration, which no device reference outlives
@@ -469,7 +471,7 @@ impl CoreDevice {
 
     /// The VF token of this VF's PF, if the PF enabled its VFs through vfio_pci_core (C:
     /// `vdev->sriov_pf_core_dev`, set when the core registers the VF).
-    pub(crate) fn pf_vf_token(&self) -> Option<&VfToken> {
+    pub fn pf_vf_token(&self) -> Option<&VfToken> {
         // INVARIANT: the PF's token lives as long as the borrow of this VF (below).
         // Sound: the core sets `sriov_pf_core_dev` when it registers the VF, before any op
         // can run, to a PF that stays registered (its token live, as in `vf_token`) until
@@ -490,7 +492,7 @@ impl CoreDevice {
     }
 
     /// `pci_name()`, e.g. `0000:01:10.0`: the name of the PCI device's `struct device`.
-    pub(crate) fn name(&self) -> &CStr {
+    pub fn name(&self) -> &CStr {
         self.dev().name()
     }
 }
@@ -499,26 +501,26 @@ impl CoreDevice {
 impl CoreDevice<Init> {
     /// Disables PCI 2.3 INTx masking for this device (C: `vdev->nointxmask`, vfio-pci's
     /// `nointxmask` parameter).
-    pub(crate) fn set_nointxmask(&self, on: bool) {
+    pub fn set_nointxmask(&self, on: bool) {
         // SAFETY: by the type invariant (`Init`) nothing else uses the device yet, so the
         // bitfield unit is ours to write, in place, without a reference to the whole struct.
-        unsafe { raw::vfio_pci_core_device::set_nointxmask_raw(self.as_raw(), on) };
+        unsafe { bindings::vfio_pci_core_device::set_nointxmask_raw(self.as_raw(), on) };
     }
 
     /// Keeps the idle device out of D3 (C: `vdev->disable_idle_d3`, vfio-pci's
     /// `disable_idle_d3` parameter).
-    pub(crate) fn set_disable_idle_d3(&self, on: bool) {
+    pub fn set_disable_idle_d3(&self, on: bool) {
         // SAFETY: as in `set_nointxmask`.
-        unsafe { raw::vfio_pci_core_device::set_disable_idle_d3_raw(self.as_raw(), on) };
+        unsafe { bindings::vfio_pci_core_device::set_disable_idle_d3_raw(self.as_raw(), on) };
     }
 
     /// Leaves VGA regions out (C: `vdev->disable_vga`, vfio-pci's `disable_vga` parameter);
     /// without `CONFIG_VFIO_PCI_VGA` there are none to leave out, and this does nothing.
-    pub(crate) fn set_disable_vga(&self, on: bool) {
+    pub fn set_disable_vga(&self, on: bool) {
         #[cfg(CONFIG_VFIO_PCI_VGA)]
         // SAFETY: as in `set_nointxmask`.
         unsafe {
-            raw::vfio_pci_core_device::set_disable_vga_raw(self.as_raw(), on)
+            bindings::vfio_pci_core_device::set_disable_vga_raw(self.as_raw(), on)
         };
         #[cfg(not(CONFIG_VFIO_PCI_VGA))]
         let _ = on;
@@ -537,7 +539,7 @@ impl CoreDevice<Init> {
 /// How many VFs of a PF are open (0 for a device that is not an SR-IOV PF):
 ///
 /// ```
-/// use crate::abstractions::vfio::pci::CoreDevice;
+/// use kernel::vfio::pci::CoreDevice;
 ///
 /// fn open_vfs(pf: &CoreDevice) -> i32 {
 ///     pf.vf_token().map_or(0, |token| token.lock().users())
@@ -549,17 +551,17 @@ impl CoreDevice<Init> {
 /// `self.0` is a token the core allocated and initialised (its mutex too), live for as long as
 /// the reference: [`CoreDevice::vf_token`] lends it no longer than the device is registered.
 #[repr(transparent)]
-pub(crate) struct VfToken(Opaque<raw::vfio_pci_vf_token>);
+pub struct VfToken(Opaque<bindings::vfio_pci_vf_token>);
 
-// A `uuid_t` may be lent as a `Uuid`.
+// A `uuid_t` may be lent as its bytes.
 const _: () = assert!(
-    core::mem::size_of::<Uuid>() == core::mem::size_of::<bindings::uuid_t>()
-        && core::mem::align_of::<Uuid>() == core::mem::align_of::<bindings::uuid_t>()
+    core::mem::size_of::<bindings::uuid_t>() == 16
+        && core::mem::align_of::<bindings::uuid_t>() == 1
 );
 
 impl VfToken {
     /// Takes the token's mutex, as the core does around every use of the token.
-    pub(crate) fn lock(&self) -> VfTokenGuard<'_> {
+    pub fn lock(&self) -> VfTokenGuard<'_> {
         // SAFETY: by the type invariant the token and its mutex are live and initialised.
         unsafe { bindings::mutex_lock(&raw mut (*self.0.get()).lock) };
         // INVARIANT: locked just above, on this thread.
@@ -575,25 +577,25 @@ impl VfToken {
 /// # Invariants
 ///
 /// This thread holds `token`'s mutex for the guard's whole life.
-pub(crate) struct VfTokenGuard<'a> {
+pub struct VfTokenGuard<'a> {
     token: &'a VfToken,
     _not_send: PhantomData<*mut ()>,
 }
 
 impl VfTokenGuard<'_> {
-    /// The token's UUID.
-    pub(crate) fn uuid(&mut self) -> &mut Uuid {
-        // Sound: `Uuid` has the size and alignment of `uuid_t` (asserted above), and the
-        // token is live (type invariant). Aliasing: this thread holds the mutex for as long as
-        // the borrow (of the guard, exclusive), and the core reads and writes `uuid` only
-        // under that mutex, so nothing else accesses the field while the `&mut` lives; only
-        // the field is borrowed, not the token (its `users` and lock stay the core's).
+    /// The token's UUID, its 16 bytes (`uuid_t.b`).
+    pub fn uuid(&mut self) -> &mut [u8; 16] {
+        // Sound: `uuid_t` is its 16 bytes (asserted above), and the token is live (type
+        // invariant). Aliasing: this thread holds the mutex for as long as the borrow (of the
+        // guard, exclusive), and the core reads and writes `uuid` only under that mutex, so
+        // nothing else accesses the field while the `&mut` lives; only the field is borrowed,
+        // not the token (its `users` and lock stay the core's).
         // SAFETY: the argument just above (validity, then aliasing where a reference is made).
-        unsafe { &mut *(&raw mut (*self.token.0.get()).uuid).cast::<Uuid>() }
+        unsafe { &mut *(&raw mut (*self.token.0.get()).uuid).cast::<[u8; 16]>() }
     }
 
     /// How many of the PF's VFs are open: the core's count.
-    pub(crate) fn users(&self) -> i32 {
+    pub fn users(&self) -> i32 {
         // SAFETY: by the type invariant the mutex, which guards `users` in the core too, is
         // held: the field, read by value through the raw pointer, is not written meanwhile.
         unsafe { (*self.token.0.get()).users }
@@ -616,8 +618,8 @@ impl Drop for VfTokenGuard<'_> {
 /// config space went through the device fd, under a mutex.
 ///
 /// ```
-/// use crate::abstractions::pci_driver::{DeviceId, IdTable, IdTableRef};
-/// use crate::abstractions::vfio::pci::{self as vfio_pci, CoreDevice, Device, Read};
+/// use kernel::vfio::pci::{DeviceId, IdTable, IdTableRef};
+/// use kernel::vfio::pci::{self as vfio_pci, CoreDevice, Device, Read};
 /// use kernel::{new_mutex, sync::Mutex};
 ///
 /// static TABLE: IdTable<1> = IdTable::new([DeviceId::vfio_override(0x8086, 0x10ca)]);
@@ -654,14 +656,14 @@ impl Drop for VfTokenGuard<'_> {
 /// `core` satisfies [`CoreDevice`]'s invariants in `Ctx` (never `Init`: the `init` op only
 /// sees the core), and `data` is initialised: `T::init` succeeded and `release` has not run.
 #[repr(C)]
-pub(crate) struct Device<T, Ctx: DeviceContext = Normal> {
+pub struct Device<T, Ctx: DeviceContext = Normal> {
     core: CoreDevice<Ctx>,
     /// Boxed, so that it is pinned and initialised in place by the same `kernel` API
     /// (`KBox::pin_init`) on every kernel the module builds for.
     data: Pin<KBox<T>>,
 }
 
-const _: () = assert!(offset_of!(raw::vfio_pci_core_device, vdev) == 0);
+const _: () = assert!(offset_of!(bindings::vfio_pci_core_device, vdev) == 0);
 
 impl<T> core::ops::Deref for Device<T> {
     type Target = CoreDevice;
@@ -690,7 +692,7 @@ impl<T, Ctx: DeviceContext> Device<T, Ctx> {
     /// The driver's per-device data, which [`Driver::init`] initialised.
     // vfio-pci itself has no per-device data; the rig's other drivers read theirs.
     #[allow(dead_code)]
-    pub(crate) fn data(&self) -> &T {
+    pub fn data(&self) -> &T {
         &self.data
     }
 }
@@ -700,7 +702,7 @@ impl<T: Driver, Ctx: DeviceContext> Device<T, Ctx> {
     ///
     /// `vdev` is the `vfio_device` of a live allocation made by `probe` with this `T`, whose
     /// data is initialised (any op after `init` succeeded), and the caller is in `Ctx`.
-    unsafe fn from_vdev<'a>(vdev: *mut raw::vfio_device) -> &'a Self {
+    unsafe fn from_vdev<'a>(vdev: *mut bindings::vfio_device) -> &'a Self {
         // INVARIANT: by the function's contract.
         // Sound: `vdev` is at offset 0 of a live `Device<T>`. Aliasing: the shared reference
         // covers the core device, which vfio and other CPUs write, only through
@@ -736,7 +738,7 @@ impl<T: Driver, Ctx: DeviceContext> Device<T, Ctx> {
 /// setup stands there): the `?` drops the [`Enabled`] guard, which disables the core again.
 ///
 /// ```
-/// use crate::abstractions::vfio::pci::{Driver, Opened, Opening};
+/// use kernel::vfio::pci::{Driver, Opened, Opening};
 ///
 /// fn open_device<T: Driver>(dev: Opening<'_, T>) -> Result<Opened<'_>> {
 ///     let enabled = dev.enable()?;
@@ -752,7 +754,7 @@ impl<T: Driver, Ctx: DeviceContext> Device<T, Ctx> {
 /// `dev` is in the `Open` context (vfio holds the device set's lock for `'a`), the core is not
 /// enabled for this open, and `Opening` is made once per call of the op (by the op's
 /// trampoline only).
-pub(crate) struct Opening<'a, T: Driver> {
+pub struct Opening<'a, T: Driver> {
     dev: &'a Device<T, Open>,
     _brand: Brand<'a>,
 }
@@ -764,10 +766,10 @@ type Brand<'a> = PhantomData<fn(&'a ()) -> &'a ()>;
 impl<'a, T: Driver> Opening<'a, T> {
     /// `vfio_pci_core_enable`: the first step of `open_device`. The guard disables the core
     /// again when dropped, unless [`Enabled::finish_enable`] consumes it.
-    pub(crate) fn enable(self) -> Result<Enabled<'a, T>> {
+    pub fn enable(self) -> Result<Enabled<'a, T>> {
         // SAFETY: by the type invariant vfio holds the device set's lock, and the core is not
         // enabled for this open (`self` is consumed: it cannot enable twice).
-        to_result(unsafe { raw::vfio_pci_core_enable(self.dev.core.as_raw()) })?;
+        to_result(unsafe { bindings::vfio_pci_core_enable(self.dev.core.as_raw()) })?;
         // INVARIANT: enabled just above, under the lock held for `'a`.
         Ok(Enabled {
             dev: self.dev,
@@ -793,7 +795,7 @@ impl<T: Driver> core::ops::Deref for Opening<'_, T> {
 /// `vfio_pci_core_enable` succeeded on `dev` in this open, and vfio holds the device set's
 /// lock for `'a`; neither `vfio_pci_core_finish_enable` nor `vfio_pci_core_disable` ran since.
 #[must_use = "dropping it disables the device again; finish the open with `finish_enable`"]
-pub(crate) struct Enabled<'a, T: Driver> {
+pub struct Enabled<'a, T: Driver> {
     dev: &'a Device<T, Open>,
     _brand: Brand<'a>,
 }
@@ -801,10 +803,10 @@ pub(crate) struct Enabled<'a, T: Driver> {
 impl<'a, T: Driver> Enabled<'a, T> {
     /// `vfio_pci_core_finish_enable`: the last step of `open_device`; the proof of it is what
     /// the op returns.
-    pub(crate) fn finish_enable(self) -> Opened<'a> {
+    pub fn finish_enable(self) -> Opened<'a> {
         // SAFETY: by the type invariant the core is enabled and not finished, and vfio holds
         // the device set's lock, all the core requires.
-        unsafe { raw::vfio_pci_core_finish_enable(self.dev.core.as_raw()) };
+        unsafe { bindings::vfio_pci_core_finish_enable(self.dev.core.as_raw()) };
         // Finished: the device is open, and `vfio_pci_core_close_device` will disable it.
         core::mem::forget(self);
         Opened(PhantomData)
@@ -822,20 +824,20 @@ impl<T: Driver> Drop for Enabled<'_, T> {
     fn drop(&mut self) {
         // SAFETY: by the type invariant the core was enabled in this open and not finished nor
         // disabled since, and vfio still holds the device set's lock (`'a` is within the op).
-        unsafe { raw::vfio_pci_core_disable(self.dev.core.as_raw()) };
+        unsafe { bindings::vfio_pci_core_disable(self.dev.core.as_raw()) };
     }
 }
 
 /// The proof that an `open_device` op ran `vfio_pci_core_finish_enable`: only
 /// [`Enabled::finish_enable`] makes one (its field is private), and its lifetime is that one
 /// call's, so the op can succeed only by finishing the enable it began.
-pub(crate) struct Opened<'a>(Brand<'a>);
+pub struct Opened<'a>(Brand<'a>);
 
 impl<T: Driver> Device<T, DeviceLocked> {
     /// `vfio_pci_core_sriov_configure`.
-    pub(crate) fn sriov_configure(&self, nr_virtfn: i32) -> Result<i32> {
+    pub fn sriov_configure(&self, nr_virtfn: i32) -> Result<i32> {
         // SAFETY: by the type invariant (`DeviceLocked`) the device is bound and its lock is held.
-        let ret = unsafe { raw::vfio_pci_core_sriov_configure(self.core.as_raw(), nr_virtfn) };
+        let ret = unsafe { bindings::vfio_pci_core_sriov_configure(self.core.as_raw(), nr_virtfn) };
         to_result(ret.min(0)).map(|()| ret)
     }
 }
@@ -849,7 +851,7 @@ impl<T: Driver> Device<T> {
         // SAFETY: `pdev` is a live PCI device being probed; the size covers `Device<T>`, whose
         // `vfio_device` is at offset 0; the ops table is static.
         let vdev = unsafe {
-            raw::_vfio_alloc_device(
+            bindings::_vfio_alloc_device(
                 core::mem::size_of::<Self>(),
                 (&raw mut (*raw_pdev).dev).cast(),
                 Ops::<T>::TABLE,
@@ -875,7 +877,7 @@ impl<T: Driver> Device<T> {
         let ret = unsafe { registration::Attr::<T>::add(raw_pdev) };
         let ret = if ret == 0 {
             // SAFETY: `core` was fully initialised by `_vfio_alloc_device` and its `init` op.
-            let ret = unsafe { raw::vfio_pci_core_register_device(core) };
+            let ret = unsafe { bindings::vfio_pci_core_register_device(core) };
             if ret != 0 {
                 // SAFETY: added above.
                 unsafe { registration::Attr::<T>::remove(raw_pdev) };
@@ -910,7 +912,7 @@ impl<T: Driver> Device<T> {
             // The attribute first: once it is gone no `show` runs, and none can read the VF
             // token the unregistration frees.
             registration::Attr::<T>::remove(pdev);
-            raw::vfio_pci_core_unregister_device(dev.0.core.as_raw());
+            bindings::vfio_pci_core_unregister_device(dev.0.core.as_raw());
             dev
         };
         // The probe reference goes; the last reference runs the release op.
@@ -934,7 +936,7 @@ unsafe impl<T: Driver> AlwaysRefCounted for VfioDevice<T> {
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
-        let vdev = obj.cast::<raw::vfio_device>().as_ptr();
+        let vdev = obj.cast::<bindings::vfio_device>().as_ptr();
         // SAFETY: the caller gives up a reference it owns, so the count is not zero.
         unsafe { bindings::put_device(&raw mut (*vdev).device) };
     }
@@ -944,8 +946,8 @@ unsafe impl<T: Driver> AlwaysRefCounted for VfioDevice<T> {
 #[cfg(CONFIG_VFIO_PCI_DMABUF)]
 // A `const`, promoted to a `'static` table where its address is taken (as miscdevice.rs's
 // `file_operations`): a `static` would have to be `Sync`, which raw pointers are not.
-const PCI_OPS: raw::vfio_pci_device_ops = raw::vfio_pci_device_ops {
-    get_dmabuf_phys: Some(raw::vfio_pci_core_get_dmabuf_phys),
+const PCI_OPS: bindings::vfio_pci_device_ops = bindings::vfio_pci_device_ops {
+    get_dmabuf_phys: Some(bindings::vfio_pci_core_get_dmabuf_phys),
 };
 
 /// An iommufd op of a physical device as C vfio-pci sets it: vfio's function where the kernel
@@ -954,7 +956,7 @@ const PCI_OPS: raw::vfio_pci_device_ops = raw::vfio_pci_device_ops {
 #[cfg(CONFIG_IOMMUFD)]
 macro_rules! iommufd_op {
     ($f:ident) => {
-        Some(raw::$f)
+        Some(bindings::$f)
     };
 }
 #[cfg(not(CONFIG_IOMMUFD))]
@@ -965,10 +967,10 @@ macro_rules! iommufd_op {
 }
 
 /// The `vfio_device_ops` of a driver `T`.
-pub(crate) struct Ops<T>(PhantomData<T>);
+pub struct Ops<T>(PhantomData<T>);
 
 impl<T: Driver> Ops<T> {
-    const OPS: raw::vfio_device_ops = raw::vfio_device_ops {
+    const OPS: bindings::vfio_device_ops = bindings::vfio_device_ops {
         name: kernel::str::as_char_ptr_in_const_context(T::NAME).cast_mut(),
         init: Some(Self::init),
         release: Some(Self::release),
@@ -979,46 +981,46 @@ impl<T: Driver> Ops<T> {
         pasid_attach_ioas: iommufd_op!(vfio_iommufd_physical_pasid_attach_ioas),
         pasid_detach_ioas: iommufd_op!(vfio_iommufd_physical_pasid_detach_ioas),
         open_device: Some(Self::open_device),
-        close_device: Some(raw::vfio_pci_core_close_device),
+        close_device: Some(bindings::vfio_pci_core_close_device),
         read: if T::HAS_READ {
             Some(Self::read)
         } else {
-            Some(raw::vfio_pci_core_read)
+            Some(bindings::vfio_pci_core_read)
         },
-        write: Some(raw::vfio_pci_core_write),
+        write: Some(bindings::vfio_pci_core_write),
         ioctl: if T::HAS_IOCTL {
             Some(Self::ioctl)
         } else {
-            Some(raw::vfio_pci_core_ioctl)
+            Some(bindings::vfio_pci_core_ioctl)
         },
-        get_region_info_caps: Some(raw::vfio_pci_ioctl_get_region_info),
-        mmap: Some(raw::vfio_pci_core_mmap),
-        request: Some(raw::vfio_pci_core_request),
+        get_region_info_caps: Some(bindings::vfio_pci_ioctl_get_region_info),
+        mmap: Some(bindings::vfio_pci_core_mmap),
+        request: Some(bindings::vfio_pci_core_request),
         match_: if T::HAS_MATCH_NAME {
             Some(Self::match_)
         } else {
-            Some(raw::vfio_pci_core_match)
+            Some(bindings::vfio_pci_core_match)
         },
         match_token_uuid: if T::HAS_MATCH_TOKEN {
             Some(Self::match_token_uuid)
         } else {
-            Some(raw::vfio_pci_core_match_token_uuid)
+            Some(bindings::vfio_pci_core_match_token_uuid)
         },
         dma_unmap: None,
         device_feature: if T::HAS_DEVICE_FEATURE {
             Some(Self::device_feature)
         } else {
-            Some(raw::vfio_pci_core_ioctl_feature)
+            Some(bindings::vfio_pci_core_ioctl_feature)
         },
     };
     // Promoted from the `const`, as `PCI_OPS`.
-    const TABLE: &'static raw::vfio_device_ops = &Self::OPS;
+    const TABLE: &'static bindings::vfio_device_ops = &Self::OPS;
 
     /// # Safety
     ///
     /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; `init` runs once, on the
     /// zeroed allocation.
-    unsafe extern "C" fn init(vdev: *mut raw::vfio_device) -> c_int {
+    unsafe extern "C" fn init(vdev: *mut bindings::vfio_device) -> c_int {
         // vfio calls `init` on a zeroed allocation of `Device<T>` (see `probe`).
         let dev = vdev.cast::<Device<T>>();
         // INVARIANT: vfio set `vdev.dev` and shares the device with no one before `init`.
@@ -1032,7 +1034,7 @@ impl<T: Driver> Ops<T> {
             // vfio device under construction.
             let ret = unsafe {
                 (&raw mut (*dev).data).write(data);
-                raw::vfio_pci_core_init_dev(vdev)
+                bindings::vfio_pci_core_init_dev(vdev)
             };
             if ret != 0 {
                 // SAFETY: `init` fails, so `release` will not run: drop the data here.
@@ -1046,12 +1048,12 @@ impl<T: Driver> Ops<T> {
     ///
     /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; `release` runs once, after a
     /// successful `init`.
-    unsafe extern "C" fn release(vdev: *mut raw::vfio_device) {
+    unsafe extern "C" fn release(vdev: *mut bindings::vfio_device) {
         // SAFETY: `release` runs once, after a successful `init`, when the last reference is
         // gone: the data is initialised and unused.
         unsafe {
             ptr::drop_in_place(&raw mut (*vdev.cast::<Device<T>>()).data);
-            raw::vfio_pci_core_release_dev(vdev);
+            bindings::vfio_pci_core_release_dev(vdev);
         }
     }
 
@@ -1059,7 +1061,7 @@ impl<T: Driver> Ops<T> {
     ///
     /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a
     /// successful `init`, with vfio's arguments.
-    unsafe extern "C" fn open_device(vdev: *mut raw::vfio_device) -> c_int {
+    unsafe extern "C" fn open_device(vdev: *mut bindings::vfio_device) -> c_int {
         // SAFETY: an op after `init`; vfio calls it with the device set's lock held.
         let dev = unsafe { Device::<T, Open>::from_vdev(vdev) };
         // INVARIANT: vfio calls `open_device` only for the first open of the device (no other
@@ -1075,7 +1077,7 @@ impl<T: Driver> Ops<T> {
     ///
     /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a
     /// successful `init`, with vfio's arguments.
-    unsafe extern "C" fn match_(vdev: *mut raw::vfio_device, buf: *mut c_char) -> c_int {
+    unsafe extern "C" fn match_(vdev: *mut bindings::vfio_device, buf: *mut c_char) -> c_int {
         // SAFETY: an op after `init`.
         let dev = unsafe { Device::<T, Normal>::from_vdev(vdev) };
         // SAFETY: vfio passes the NUL-terminated string it copied from the user.
@@ -1088,7 +1090,7 @@ impl<T: Driver> Ops<T> {
     /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a
     /// successful `init`, with vfio's arguments.
     unsafe extern "C" fn match_token_uuid(
-        vdev: *mut raw::vfio_device,
+        vdev: *mut bindings::vfio_device,
         uuid: *const bindings::uuid_t,
     ) -> c_int {
         // SAFETY: an op after `init`.
@@ -1109,7 +1111,11 @@ impl<T: Driver> Ops<T> {
     ///
     /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a
     /// successful `init`, with vfio's arguments.
-    unsafe extern "C" fn ioctl(vdev: *mut raw::vfio_device, cmd: c_uint, arg: c_ulong) -> c_long {
+    unsafe extern "C" fn ioctl(
+        vdev: *mut bindings::vfio_device,
+        cmd: c_uint,
+        arg: c_ulong,
+    ) -> c_long {
         // SAFETY: an op after `init`.
         let dev = unsafe { Device::<T, Normal>::from_vdev(vdev) };
         // INVARIANT: vfio's own arguments, for this call only.
@@ -1127,7 +1133,7 @@ impl<T: Driver> Ops<T> {
     /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a
     /// successful `init`, with vfio's arguments.
     unsafe extern "C" fn read(
-        vdev: *mut raw::vfio_device,
+        vdev: *mut bindings::vfio_device,
         buf: *mut c_char,
         count: usize,
         ppos: *mut bindings::loff_t,
@@ -1150,7 +1156,7 @@ impl<T: Driver> Ops<T> {
     /// Called by vfio with a `vdev` allocated by `Device::<T>::probe`; called only after a
     /// successful `init`, with vfio's arguments.
     unsafe extern "C" fn device_feature(
-        vdev: *mut raw::vfio_device,
+        vdev: *mut bindings::vfio_device,
         flags: u32,
         arg: *mut c_void,
         argsz: usize,

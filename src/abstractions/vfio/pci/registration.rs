@@ -8,10 +8,10 @@
 //! `struct pci_driver` lives in writable, pinned memory.
 
 use super::{Device, DeviceLocked, Driver, Normal};
-use crate::abstractions::raw;
+use crate::bindings;
 use core::{marker::PhantomData, ptr};
 use kernel::{
-    bindings, device,
+    device,
     error::{from_result, to_result},
     ffi::{c_char, c_int},
     pci,
@@ -26,8 +26,8 @@ use kernel::{
 /// A module that keeps the PCI driver of a [`Driver`] registered while it is loaded:
 ///
 /// ```
-/// use crate::abstractions::pci_driver::{DeviceId, IdTable, IdTableRef};
-/// use crate::abstractions::vfio::pci::{self as vfio_pci, CoreDevice, Registration};
+/// use kernel::vfio::pci::{DeviceId, IdTable, IdTableRef};
+/// use kernel::vfio::pci::{self as vfio_pci, CoreDevice, Registration};
 ///
 /// static TABLE: IdTable<1> = IdTable::new([DeviceId::vfio_override(0x8086, 0x10ca)]);
 ///
@@ -62,7 +62,7 @@ use kernel::{
 /// `driver` is registered with the PCI core, with `T`'s callbacks, from the end of `new`
 /// until `drop`.
 #[pin_data(PinnedDrop)]
-pub(crate) struct Registration<T: Driver> {
+pub struct Registration<T: Driver> {
     #[pin]
     driver: Opaque<bindings::pci_driver>,
     _t: PhantomData<T>,
@@ -77,7 +77,7 @@ unsafe impl<T: Driver> Sync for Registration<T> {}
 
 impl<T: Driver> Registration<T> {
     /// Registers the driver named `T::NAME`.
-    pub(crate) fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+    pub fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             driver <- Opaque::try_ffi_init(move |drv: *mut bindings::pci_driver| {
                 // SAFETY: `drv` points to pinned, writable memory we own; zero is a valid
@@ -90,7 +90,7 @@ impl<T: Driver> Registration<T> {
                     (*drv).probe = Some(Self::probe);
                     (*drv).remove = Some(Self::remove);
                     (*drv).sriov_configure = Some(Self::sriov_configure);
-                    (*drv).err_handler = &raw const raw::vfio_pci_core_err_handlers;
+                    (*drv).err_handler = &raw const bindings::vfio_pci_core_err_handlers;
                     (*drv).driver_managed_dma = true;
                     // INVARIANT: registered when this returns `Ok`; otherwise there is no
                     // `Registration`.
@@ -106,7 +106,7 @@ impl<T: Driver> Registration<T> {
     }
 
     /// Adds a dynamic id, as `echo "v d" > new_id` would (`ids=` parameter).
-    pub(crate) fn add_dynid(self: Pin<&Self>, id: &[u32; 6]) -> Result {
+    pub fn add_dynid(self: Pin<&Self>, id: &[u32; 6]) -> Result {
         // SAFETY: by the type invariant the driver is registered.
         to_result(unsafe {
             bindings::pci_add_dynid(

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Raw bindings for the vfio and vfio_pci_core items that `kernel::bindings` lacks, generated
-//! at build time by `scripts/gen-vfio-bindings.sh` from `src/vfio_bindings.h`. Every other
-//! type comes from `kernel::bindings`, so layouts are the kernel's own.
+//! Out of tree only: `kernel::bindings` and the vfio and vfio_pci_core items it lacks, generated
+//! at build time by `scripts/gen-vfio-bindings.sh` from `src/vfio_bindings.h` (every other type
+//! comes from `kernel::bindings`, so layouts are the kernel's own). The safe layer names C items
+//! as `crate::bindings::*`, which in the kernel tree is the kernel's own `bindings` crate, there
+//! generated with the vfio headers (`rust/bindings/bindings_helper.h`).
 
 // As in the kernel's own `bindings` crate: rustc before 1.88 does not know the
 // `unnecessary_transmutes` lint allowed below.
@@ -25,8 +27,7 @@
     unnecessary_transmutes
 )]
 
-#[allow(unused_imports)]
-use kernel::bindings::*;
+pub use kernel::bindings::*;
 #[allow(unused_imports)]
 use kernel::ffi;
 #[allow(unused_imports)]
