@@ -10,6 +10,8 @@
 #   make fuzz-vm         the differential fuzzer's long run (C and Rust, same programs)
 #   make deb             the Debian package vfio-pci-rs-dkms (dist/*.deb)
 KDIR ?= /lib/modules/$(shell uname -r)/build
+# Kbuild is the file the kernel tree carries, where Kconfig sets the symbol.
+kbuild_args := CONFIG_VFIO_PCI_RS=m
 
 # The module is compiled with the kernel's own compiler, as Kbuild requires: LLVM (with the
 # kernel's clang major as suffix, e.g. the rig's LLVM=-19) only for a clang-built kernel, else

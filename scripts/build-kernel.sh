@@ -2,9 +2,12 @@
 # Builds the rig kernel (tinyconfig + kvm_guest.config + scripts/kconfig/rig.config) with
 # LLVM=-19 into a cache folder keyed by kernel version, fragments and toolchain. A warm run
 # only checks the key. Prints the build folder on stdout.
-# Usage: build-kernel.sh [rig|debug|bench|kcsan]   (debug adds scripts/kconfig/debug.config:
-# KASAN, ...; bench adds scripts/kconfig/bench.config: no lock debugging; kcsan adds
-# scripts/kconfig/kcsan.config: data races, and KCOV for the guided fuzzer)
+# Usage: build-kernel.sh [rig|debug|bench|kcsan|intree|intree-y]   (debug adds
+# scripts/kconfig/debug.config: KASAN, ...; bench adds scripts/kconfig/bench.config: no lock
+# debugging; kcsan adds scripts/kconfig/kcsan.config: data races, and KCOV for the guided
+# fuzzer; intree builds the source with `make patches`' series applied (scripts/intree/tree.sh)
+# and adds scripts/kconfig/intree.config: the driver =m in the tree, C vfio-pci not built;
+# intree-y also intree-y.config: the driver built in)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
@@ -12,8 +15,9 @@ variant=${1:-rig}
 fragments=("$here/kconfig/rig.config")
 case "$variant" in
 rig) ;;
-debug | bench | kcsan) fragments+=("$here/kconfig/$variant.config") ;;
-*) die "unknown variant '$variant' (rig, debug, bench or kcsan)" ;;
+debug | bench | kcsan | intree) fragments+=("$here/kconfig/$variant.config") ;;
+intree-y) fragments+=("$here/kconfig/intree.config" "$here/kconfig/intree-y.config") ;;
+*) die "unknown variant '$variant' (rig, debug, bench, kcsan, intree or intree-y)" ;;
 esac
 
 pkgver=$(cat "$CACHE/pkg/linux-source-$KVER/VERSION" 2>/dev/null) || die "run scripts/setup.sh first"
@@ -29,12 +33,14 @@ if [ ! -f "$src/.extracted-$pkgver" ]; then
 	touch "$src/.extracted-$pkgver"
 fi
 flock -u 8
+case $variant in intree*) src=$("$here/intree/tree.sh") ;; esac
 rust_lib_src=$CACHE/pkg/rust-src/root/usr/lib/rustlib/src/rust/library
-key=$( { echo "$pkgver"; cat "${fragments[@]}"; rustc --version; clang-19 --version | head -1;
+key=$( { echo "$pkgver $src"; cat "${fragments[@]}"; rustc --version; clang-19 --version | head -1;
          bindgen --version; } | sha256sum | cut -c1-16)
 suffix=; [ "$variant" = rig ] || suffix=-$variant
 out=$CACHE/kernel-$KVER$suffix-$key
-mk() { make -C "$src" O="$out" ARCH=x86_64 LLVM=-19 RUST_LIB_SRC="$rust_lib_src" "$@"; }
+# LOCALVERSION set (empty): no "+" after the release of a source in git (the intree variants).
+mk() { make -C "$src" O="$out" ARCH=x86_64 LLVM=-19 LOCALVERSION= RUST_LIB_SRC="$rust_lib_src" "$@"; }
 
 # One build per folder at a time: a second caller waits, then finds it done.
 mkdir -p "$CACHE"

@@ -42,9 +42,10 @@ stamp() { mkdir -p "$CACHE/stamps"; touch "$CACHE/stamps/$1"; }
 # 1. Host packages, QEMU from bookworm-backports (bookworm's 7.2 has no igb).
 # pahole and readelf (binutils) read the kernel's BTF for scripts/check-private-layout.sh.
 # Lint of the shell scripts and of the Debian package (scripts/check.sh): shellcheck, lintian.
+# The kernel's checkpatch.pl runs its scripts/spdxcheck.py, which needs python3-ply, -git.
 pkgs=(flex bison bc cpio rsync make libelf-dev libssl-dev uuid-dev busybox-static clang-19
       libclang-19-dev lld-19 llvm-19 kmod pahole binutils xz-utils python3 bash-static
-      python3-matplotlib shellcheck lintian)
+      python3-matplotlib shellcheck lintian python3-ply python3-git)
 need_install=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || need_install+=("$p"); done
 bpo=/etc/apt/sources.list.d/vfio-pci-rs-bookworm-backports.sources

@@ -1143,7 +1143,11 @@ mod tests {
         }
 
         #[test]
-        fn ct_eq_is_byte_equality(a in any::<[u8; 16]>(), b in any::<[u8; 16]>(), same in any::<bool>()) {
+        fn ct_eq_is_byte_equality(
+            a in any::<[u8; 16]>(),
+            b in any::<[u8; 16]>(),
+            same in any::<bool>(),
+        ) {
             let b = if same { a } else { b };
             prop_assert_eq!(Uuid(a).ct_eq(&Uuid(b)), a == b);
         }

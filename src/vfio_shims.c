@@ -4,7 +4,8 @@
 #include <linux/ratelimit.h>
 #include "vfio_shims.h"
 
-void rust_helper_ratelimit_state_init(struct ratelimit_state *rs, int interval, int burst)
+void rust_helper_ratelimit_state_init(struct ratelimit_state *rs, int interval,
+				      int burst)
 {
 	ratelimit_state_init(rs, interval, burst);
 }

@@ -5,5 +5,6 @@
 #ifndef VFIO_RS_SHIMS_H
 #define VFIO_RS_SHIMS_H
 struct ratelimit_state;
-void rust_helper_ratelimit_state_init(struct ratelimit_state *rs, int interval, int burst);
+void rust_helper_ratelimit_state_init(struct ratelimit_state *rs, int interval,
+				      int burst);
 #endif
