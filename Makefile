@@ -9,6 +9,8 @@
 #   make stress          races, teardown, fault injection, hostile input on the debug kernel
 #   make fuzz-vm         the differential fuzzer's long run (C and Rust, same programs)
 #   make deb             the Debian package vfio-pci-rs-dkms (dist/*.deb)
+#   make patches         the module as a patch series against Linux 7.3 (dist/patches/)
+#   make intree          the series applied, built and tested in the rig (scripts/intree/check.sh)
 KDIR ?= /lib/modules/$(shell uname -r)/build
 # Kbuild is the file the kernel tree carries, where Kconfig sets the symbol.
 kbuild_args := CONFIG_VFIO_PCI_RS=m
@@ -32,7 +34,7 @@ kbuild_args += $(if $(kernel_cc),CC=$(kernel_cc))
 endif
 endif
 
-.PHONY: all modules clean rig demo check check-kernels clippy bench stress fuzz-vm deb
+.PHONY: all modules clean rig demo check check-kernels clippy bench stress fuzz-vm deb patches intree
 all modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(kbuild_args) modules
 
@@ -65,3 +67,9 @@ fuzz-vm:
 
 deb:
 	scripts/debian/mkdeb.sh
+
+patches:
+	scripts/intree/mkpatches.sh
+
+intree:
+	scripts/intree/check.sh

@@ -75,7 +75,10 @@ for opt in "${!want[@]}"; do
 	esac || { echo "build-kernel: option did not stick: $line" >&2; missing=1; }
 done
 [ $missing = 0 ] || die "kernel config is missing options (see above)"
-mk -j"$(nproc)" bzImage modules >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; die "kernel build failed, log in $out/build.log"; }
+# The intree variants compile every Rust file with clippy as well: the series must add no
+# warning (scripts/intree/check.sh reads build.log).
+clippy=(); case $variant in intree*) clippy=(CLIPPY=1) ;; esac
+mk -j"$(nproc)" "${clippy[@]}" bzImage modules >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; die "kernel build failed, log in $out/build.log"; }
 mk modules_install INSTALL_MOD_PATH="$out/modinst" INSTALL_MOD_STRIP=1 >/dev/null
 mk headers_install INSTALL_HDR_PATH="$out/hdr" >/dev/null
 touch "$out/.done"

@@ -27,14 +27,22 @@ if [ -n "${RIG_DEB_MODULES:-}" ]; then
 	done
 else
 	cp "$TOP/tests/guest/init" "$root/init"
+	# The kernel's modules; built in where the kernel has them built in (the intree variant's
+	# vfio_pci_core), and C vfio-pci built beside the kernel where it has the Rust one instead
+	# (scripts/rig.sh).
+	cvar=$(c_variant_of "${RIG_VARIANT:-rig}")
 	for m in irqbypass vfio-pci-core vfio-pci; do
-		f=$(find "$kout/modinst" -name "$m.ko" | head -n1)
-		[ -n "$f" ] || { echo "mkinitramfs: $m.ko not in $kout/modinst" >&2; exit 1; }
+		f=$(find "$kout/modinst" "$cvar" -name "$m.ko" | head -n1)
+		if [ -z "$f" ]; then
+			grep -q "/${m//-/[-_]}.ko\$" "$kout/modules.builtin" && continue
+			echo "mkinitramfs: $m.ko neither in $kout/modinst nor built in" >&2; exit 1
+		fi
 		cp "$f" "$root/lib/modules/rig/"
 	done
 	# The C variant driver the token suite binds a VF to (scripts/rig.sh).
-	cp "$(c_variant_of "${RIG_VARIANT:-rig}")/virtio-vfio-pci.ko" "$root/lib/modules/rig/"
-	cp "$module" "$root/rs/"
+	cp "$cvar/virtio-vfio-pci.ko" "$root/lib/modules/rig/"
+	# No module where the kernel has it built in (scripts/rig.sh intree-y).
+	[ "${RIG_VARIANT:-}" = intree-y ] || cp "$module" "$root/rs/"
 	# The test modules, built next to it (scripts/rig.sh), where there are.
 	for t in vfio_pci_kunit vfio_pci_open_test igbvf_vfio_pci; do
 		if [ -f "$(dirname "$module")/$t.ko" ]; then cp "$(dirname "$module")/$t.ko" "$root/rs/"; fi

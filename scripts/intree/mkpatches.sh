@@ -5,10 +5,10 @@
 # has in place of the out-of-tree parts (the bindings crate, rust/helpers/, a public struct):
 #   1. vfio/pci: struct vfio_pci_vf_token public (src/vfio_pci_core_priv.h's definition, which
 #      must be word for word the one it moves out of vfio_pci_core.c);
-#   2. rust: helpers: ratelimit_state_init() (src/vfio_shims.c's body);
-#   3. rust: vfio: the bindings of the vfio headers, the layer (src/abstractions/vfio*) as
-#      kernel::vfio, behind the Kconfig bool RUST_VFIO_PCI_CORE_ABSTRACTIONS;
-#   4. vfio/pci: the driver in drivers/vfio/pci/rust/ (Kconfig, Kbuild, src/), MAINTAINERS.
+#   2. rust: vfio: the bindings of the vfio headers, the one C helper (src/vfio_shims.c's body
+#      in rust/helpers/), the layer (src/abstractions/vfio*) as kernel::vfio, behind the
+#      Kconfig bool RUST_VFIO_PCI_CORE_ABSTRACTIONS, and its MAINTAINERS entry;
+#   3. vfio/pci: the driver in drivers/vfio/pci/rust/ (Kconfig, Kbuild, src/).
 # Usage: mkpatches.sh [OUTDIR]   (default dist/patches; prints the series' files)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -92,7 +92,8 @@ C variant drivers see the same token. Move the definition from
 vfio_pci_core.c to <linux/vfio_pci_core.h>; no change in layout or
 behaviour."
 
-# 2. The one static inline the Rust side calls, as rust/helpers/ keeps them.
+# 2. The vfio layer as kernel::vfio, with the one static inline it calls (as rust/helpers/ keeps
+# them: the C body is the out-of-tree shim's).
 {
 	sed -n '1p' "$TOP/src/vfio_shims.c"
 	echo
@@ -104,13 +105,7 @@ behaviour."
 grep -q '^__rust_helper void rust_helper_ratelimit_state_init(' "$work/rust/helpers/ratelimit.c" ||
 	die "src/vfio_shims.c has no rust_helper_ratelimit_state_init()"
 edit rust/helpers/helpers.c 'before("#include \"rbtree.c\"\n", "#include \"ratelimit.c\"\n")'
-commit "rust: helpers: add ratelimit_state_init()" \
-"Rust code that limits its log lines per call site, as the C
-*_ratelimited() printers do, sets up a struct ratelimit_state at run
-time: the initialiser of its spinlock depends on the lock debugging
-options."
 
-# 3. The vfio layer as kernel::vfio.
 edit rust/bindings/bindings_helper.h 'before("#include <linux/wait.h>\n", "#include <linux/vfio.h>\n#include <linux/vfio_pci_core.h>\n")'
 edit rust/kernel/lib.rs 'before("pub mod workqueue;\n", "#[cfg(CONFIG_RUST_VFIO_PCI_CORE_ABSTRACTIONS)]\npub mod vfio;\n")'
 edit drivers/vfio/pci/Kconfig 'after("""config VFIO_PCI_INTX
@@ -154,9 +149,15 @@ pci_driver with an id table matched through driver_override only.
 
 vfio_pci_core must be built in for the kernel crate to call it:
 RUST_VFIO_PCI_CORE_ABSTRACTIONS selects it, as
-RUST_FW_LOADER_ABSTRACTIONS selects FW_LOADER."
+RUST_FW_LOADER_ABSTRACTIONS selects FW_LOADER.
 
-# 4. The driver, from the out-of-tree module's own files.
+The printers of kernel::vfio users limit their log lines per call site,
+as the C *_ratelimited() printers do: a helper for
+ratelimit_state_init(), which sets up a struct ratelimit_state at run
+time (the initialiser of its spinlock depends on the lock debugging
+options)."
+
+# 3. The driver, from the out-of-tree module's own files.
 drv=drivers/vfio/pci/rust
 mkdir -p "$work/$drv/src/policy" "$work/$drv/src/abstractions"
 cp "$TOP/Kconfig" "$TOP/Kbuild" "$work/$drv/"
@@ -166,6 +167,7 @@ for f in vfio_pci_main.rs driver.rs params.rs denylist.rs fill_ids.rs policy.rs 
 	cp "$TOP/src/$f" "$work/$drv/src/$f"
 done
 edit drivers/vfio/pci/Kconfig 'before("if VFIO_PCI\n", "source \"drivers/vfio/pci/rust/Kconfig\"\n\n")'
+# shellcheck disable=SC2016 # make's $(...), not the shell's
 edit drivers/vfio/pci/Makefile 'after("obj-$(CONFIG_VFIO_PCI) += vfio-pci.o\n", "obj-$(CONFIG_VFIO_PCI_RS) += rust/\n")'
 edit MAINTAINERS 'before("F:	rust/helpers/ratelimit.c\n", "F:	drivers/vfio/pci/rust/\n")'
 commit "vfio/pci: add vfio-pci in Rust" \
@@ -185,7 +187,7 @@ src/abstractions/, as candidates for the kernel crate."
 # The series, with its cover letter.
 rm -rf "$out"
 mkdir -p "$out"
-git -C "$work" format-patch -q --cover-letter --no-signature -o "$out" HEAD~4 >/dev/null
+git -C "$work" format-patch -q --cover-letter --no-signature -o "$out" HEAD~3 >/dev/null
 cover=$(ls "$out"/0000-*.patch)
 python3 - "$cover" "$here/cover-letter.txt" <<'PY'
 import sys

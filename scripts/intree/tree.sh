@@ -2,7 +2,8 @@
 # The kernel tree with the series applied, as a maintainer applies it: `git am` of
 # `make patches`' series on a clean linux-source-7.3 in git. The clean tree is committed once
 # (cached under the package's version); each series gets a clone of it (objects shared), cached
-# under the series' content, not its dates: a warm run only checks the key. Prints the tree.
+# under the patches' content (not their dates, not the cover letter): a warm run only checks
+# the key. Prints the tree.
 # Called by scripts/build-kernel.sh (variants intree, intree-y), which extracts the source.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +32,7 @@ flock -u 8
 series=$(mktemp -d)
 trap 'rm -rf "$series"' EXIT
 "$here/mkpatches.sh" "$series" >/dev/null
-key=$( { echo "$pkgver"; sed -e '/^From [0-9a-f]\{40\} /d' -e '/^Date: /d' "$series"/0*.patch; } |
+key=$( { echo "$pkgver"; sed -e '/^From [0-9a-f]\{40\} /d' -e '/^Date: /d' "$series"/000[1-9]-*.patch; } |
 	sha256sum | cut -c1-16)
 tree=$CACHE/src/linux-intree-$KVER-$key
 exec 9>"$tree.lock"

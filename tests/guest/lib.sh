@@ -129,15 +129,22 @@ if [ "$HOST" = debian ]; then
 	# Debian's kernel builds no vfio_pci_core variant driver that binds any device.
 	load_c_variant() { false; }
 else
+	# Built in where the kernel has the Rust vfio-pci in the tree (scripts/rig.sh intree), and
+	# then not in /sys/module (it has no parameter): found by its symbols, as a module is.
 	load_core() {
-		insmod "$MODDIR"/irqbypass.ko 2>/dev/null
-		insmod "$MODDIR"/vfio-pci-core.ko 2>/dev/null
-		grep -q '^vfio_pci_core ' /proc/modules
+		[ -f "$MODDIR"/irqbypass.ko ] && insmod "$MODDIR"/irqbypass.ko 2>/dev/null
+		[ -f "$MODDIR"/vfio-pci-core.ko ] && insmod "$MODDIR"/vfio-pci-core.ko 2>/dev/null
+		grep -qw vfio_pci_core_register_device /proc/kallsyms
 	}
 	# load_c_vfio_pci [params]: the C reference driver
 	load_c_vfio_pci() { load_core && insmod "$MODDIR"/vfio-pci.ko "$@"; }
-	# load_rs_vfio_pci [params]: this project's module
-	load_rs_vfio_pci() { load_core && insmod /rs/vfio_pci.ko "$@"; }
+	# load_rs_vfio_pci [params]: this project's module; where the kernel has it built in
+	# (scripts/rig.sh intree-y: no /rs/vfio_pci.ko), the parameters are set through sysfs.
+	load_rs_vfio_pci() {
+		if [ -f /rs/vfio_pci.ko ]; then load_core && insmod /rs/vfio_pci.ko "$@"; return; fi
+		[ -d "$VFIO_PCI" ] || return 1
+		for p in "$@"; do echo "${p#*=}" > "$P/${p%%=*}" || return 1; done
+	}
 	# load_c_variant: virtio-vfio-pci, a C vfio_pci_core variant driver (scripts/rig.sh) that
 	# checks VF tokens with the core's vfio_pci_core_match_token_uuid(); loaded once a boot.
 	load_c_variant() {

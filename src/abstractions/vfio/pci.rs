@@ -376,7 +376,7 @@ impl Read<'_> {
 ///
 /// # Invariants
 ///
-/// `self.0` is the core device of a live vfio device allocated by [`Device::probe`]: vfio set
+/// `self.0` is the core device of a live vfio device allocated by `Device::probe`: vfio set
 /// its `vdev.dev` to the PCI device's `struct device` before the `init` op, and its `vf_token`
 /// and `sriov_pf_core_dev` are NULL (the allocation is zeroed) or what the core set (see
 /// [`CoreDevice::vf_token`]). With `Ctx = Init` no other thread can reach it yet and the core
