@@ -35,7 +35,10 @@ fi
 flock -u 8
 case $variant in intree*) src=$("$here/intree/tree.sh") ;; esac
 rust_lib_src=$CACHE/pkg/rust-src/root/usr/lib/rustlib/src/rust/library
-key=$( { echo "$pkgver $src"; cat "${fragments[@]}"; rustc --version; clang-19 --version | head -1;
+# The intree variants' source is a tree of its own (keyed by the series): its path is part of
+# their key; the other variants' keys stay what they were.
+key_src=; case $variant in intree*) key_src=" $src" ;; esac
+key=$( { echo "$pkgver$key_src"; cat "${fragments[@]}"; rustc --version; clang-19 --version | head -1;
          bindgen --version; } | sha256sum | cut -c1-16)
 suffix=; [ "$variant" = rig ] || suffix=-$variant
 out=$CACHE/kernel-$KVER$suffix-$key
